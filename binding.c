@@ -1,9 +1,49 @@
+#include <assert.h>
 #include <bare.h>
 #include <js.h>
-#include <uv.h>
+
+#include "src/tcp.h"
 
 static js_value_t *
 bare_tcp_exports(js_env_t *env, js_value_t *exports) {
+  int err;
+
+  bare_tcp_module_t *module = bare_tcp__module_create(env);
+
+  if (module == NULL) {
+    js_throw_error(env, "ENOMEM", "Cannot allocate the bare-tcp module state");
+    return NULL;
+  }
+
+#define V(name, fn) \
+  { \
+    js_value_t *val; \
+    err = js_create_function(env, name, -1, fn, module, &val); \
+    assert(err == 0); \
+    err = js_set_named_property(env, exports, name, val); \
+    assert(err == 0); \
+  }
+
+  V("setup", bare_tcp_setup)
+  V("init", bare_tcp_init)
+  V("close", bare_tcp_close)
+  V("ref", bare_tcp_ref)
+  V("unref", bare_tcp_unref)
+  V("keepalive", bare_tcp_keepalive)
+  V("nodelay", bare_tcp_nodelay)
+  V("idle", bare_tcp_idle)
+  V("counters", bare_tcp_counters)
+  V("resume", bare_tcp_resume)
+  V("pause", bare_tcp_pause)
+  V("writev", bare_tcp_writev)
+  V("end", bare_tcp_end)
+  V("connect", bare_tcp_connect)
+  V("listen", bare_tcp_listen)
+  V("accept", bare_tcp_accept)
+  V("sockname", bare_tcp_sockname)
+  V("peername", bare_tcp_peername)
+#undef V
+
   return exports;
 }
 

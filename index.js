@@ -1,0 +1,40 @@
+const Socket = require('./lib/socket')
+const Server = require('./lib/server')
+const args = require('./lib/args')
+const ip = require('./lib/ip')
+
+exports.Socket = Socket
+exports.Server = Server
+
+exports.constants = require('./lib/constants')
+exports.errors = require('./lib/errors')
+
+exports.isIP = ip.isIP
+exports.isIPv4 = ip.isIPv4
+exports.isIPv6 = ip.isIPv6
+
+exports.createServer = function createServer(opts, onconnection) {
+  return new Server(opts, onconnection)
+}
+
+// createConnection(port[, host[, options]][, onconnect])
+// createConnection(options[, onconnect])
+// The options also configure the socket itself (readBufferSize,
+// allowHalfOpen, eagerOpen).
+exports.createConnection = exports.connect = function createConnection(...argv) {
+  let opts = argv[0]
+
+  if (typeof opts !== 'object' || opts === null) {
+    opts = typeof argv[1] === 'object' && argv[1] !== null ? argv[1] : argv[2]
+  }
+
+  opts = args.options(typeof opts === 'object' ? opts : undefined, 'Options')
+
+  const socket = new Socket({
+    readBufferSize: opts.readBufferSize,
+    allowHalfOpen: opts.allowHalfOpen,
+    eagerOpen: opts.eagerOpen
+  })
+
+  return socket.connect(...argv)
+}

@@ -1,0 +1,459 @@
+/*
+ * The lifecycle of a handle, start to end: creation inside a JavaScript
+ * ArrayBuffer, the one place that calls uv_close, the close callback that
+ * drops the references keeping the handle alive, and the teardown that closes
+ * every handle when the JavaScript environment goes away (Bare.exit(), an
+ * uncaught exception, or the end of the event loop of a thread).
+ *
+ * It does not read, write, connect or listen; those live in their own files
+ * and only ever end a handle through bare_tcp__close().
+ */
+
+#include <assert.h>
+#include <stdlib.h>
+
+#include "tcp.h"
+
+static void
+bare_tcp__module_destroy(bare_tcp_module_t *module) {
+  js_env_t *env = module->env;
+
+  js_ref_t **refs[] = {
+    &module->on_connection,
+    &module->on_connect,
+    &module->on_read,
+    &module->on_write,
+    &module->on_end,
+    &module->on_close,
+  };
+
+  for (size_t i = 0; i < sizeof(refs) / sizeof(refs[0]); i++) {
+    if (*refs[i] == NULL) continue;
+    js_delete_reference(env, *refs[i]);
+    *refs[i] = NULL;
+  }
+
+  free(module->read_buffer);
+  free(module);
+}
+
+static void
+bare_tcp__on_teardown(js_deferred_teardown_t *teardown, void *data) {
+  bare_tcp_module_t *module = data;
+
+  module->exiting = true;
+
+  if (module->handles == NULL) {
+    bare_tcp__module_destroy(module);
+    js_finish_deferred_teardown_callback(teardown);
+    return;
+  }
+
+  // Closing unlinks nothing yet; the close callbacks do, and the last one
+  // finishes the teardown.
+  for (bare_tcp_t *handle = module->handles; handle; handle = handle->next) {
+    bare_tcp__close(handle, false);
+  }
+}
+
+bare_tcp_module_t *
+bare_tcp__module_create(js_env_t *env) {
+  int err;
+
+  bare_tcp_module_t *module = calloc(1, sizeof(bare_tcp_module_t));
+  if (module == NULL) return NULL;
+
+  module->env = env;
+
+  err = js_get_env_loop(env, &module->loop);
+  assert(err == 0);
+
+  err = js_add_deferred_teardown_callback(env, bare_tcp__on_teardown, module, &module->teardown);
+  if (err < 0) {
+    free(module);
+    return NULL;
+  }
+
+  return module;
+}
+
+js_value_t *
+bare_tcp_setup(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 6;
+  js_value_t *argv[6];
+
+  bare_tcp_module_t *module;
+  err = js_get_callback_info(env, info, &argc, argv, NULL, (void **) &module);
+  assert(err == 0);
+
+  js_ref_t **refs[] = {
+    &module->on_connection,
+    &module->on_connect,
+    &module->on_read,
+    &module->on_write,
+    &module->on_end,
+    &module->on_close,
+  };
+
+  if (argc != 6) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "setup() takes six callbacks");
+    return NULL;
+  }
+
+  for (size_t i = 0; i < 6; i++) {
+    bool is_function;
+    err = js_is_function(env, argv[i], &is_function);
+    assert(err == 0);
+
+    if (!is_function || *refs[i] != NULL) {
+      bare_tcp__throw_code(env, "INVALID_ARGUMENT", "setup() takes six callbacks, once");
+      return NULL;
+    }
+  }
+
+  for (size_t i = 0; i < 6; i++) {
+    err = js_create_reference(env, argv[i], 1, refs[i]);
+    assert(err == 0);
+  }
+
+  return NULL;
+}
+
+bare_tcp_t *
+bare_tcp__unwrap(js_env_t *env, js_value_t *value) {
+  int err;
+
+  bool is_arraybuffer;
+  err = js_is_arraybuffer(env, value, &is_arraybuffer);
+  assert(err == 0);
+
+  bare_tcp_t *handle = NULL;
+  size_t len = 0;
+
+  if (is_arraybuffer) {
+    err = js_get_arraybuffer_info(env, value, (void **) &handle, &len);
+    assert(err == 0);
+  }
+
+  if (len != sizeof(bare_tcp_t)) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Not a TCP handle");
+    return NULL;
+  }
+
+  return handle;
+}
+
+bare_tcp_t *
+bare_tcp__unwrap_open(js_env_t *env, js_value_t *value) {
+  bare_tcp_t *handle = bare_tcp__unwrap(env, value);
+  if (handle == NULL) return NULL;
+
+  if (handle->state & (bare_tcp_state_closing | bare_tcp_state_closed)) {
+    bare_tcp__throw_code(env, "SOCKET_IS_CLOSED", "Handle is closed");
+    return NULL;
+  }
+
+  return handle;
+}
+
+int
+bare_tcp__create(bare_tcp_module_t *module, js_value_t *ctx, uint32_t read_buffer_size, bare_tcp_t **result, js_value_t **value) {
+  int err;
+
+  js_env_t *env = module->env;
+
+  if (module->exiting) return UV_ECANCELED;
+
+  bare_tcp_t *handle;
+  err = js_create_arraybuffer(env, sizeof(bare_tcp_t), (void **) &handle, value);
+  if (err < 0) return UV_ENOMEM;
+
+  err = uv_tcp_init(module->loop, &handle->tcp);
+  if (err < 0) return err;
+
+  handle->module = module;
+  handle->read_buffer_size = read_buffer_size;
+  handle->last_active = uv_now(module->loop);
+
+  err = js_create_reference(env, *value, 1, &handle->self);
+  assert(err == 0);
+
+  err = js_create_reference(env, ctx, 1, &handle->ctx);
+  assert(err == 0);
+
+  handle->next = module->handles;
+  if (module->handles) module->handles->prev = handle;
+  module->handles = handle;
+
+  *result = handle;
+
+  return 0;
+}
+
+static void
+bare_tcp__on_close(uv_handle_t *uv_handle) {
+  int err;
+
+  bare_tcp_t *handle = (bare_tcp_t *) uv_handle;
+  bare_tcp_module_t *module = handle->module;
+  js_env_t *env = module->env;
+
+  handle->state = (handle->state & ~bare_tcp_state_closing) | bare_tcp_state_closed;
+
+  if (handle->prev) handle->prev->next = handle->next;
+  else module->handles = handle->next;
+  if (handle->next) handle->next->prev = handle->prev;
+  handle->prev = handle->next = NULL;
+
+  if (!module->exiting && handle->ctx) {
+    js_handle_scope_t *scope;
+    err = js_open_handle_scope(env, &scope);
+    assert(err == 0);
+
+    js_value_t *self;
+    err = js_get_reference_value(env, handle->self, &self);
+    assert(err == 0);
+
+    bare_tcp__call(handle, module->on_close, 1, &self, NULL);
+
+    err = js_close_handle_scope(env, scope);
+    assert(err == 0);
+  }
+
+  if (handle->ctx) js_delete_reference(env, handle->ctx);
+  handle->ctx = NULL;
+
+  // Last: this may let the garbage collector free the memory of the handle.
+  js_ref_t *self = handle->self;
+  handle->self = NULL;
+  js_delete_reference(env, self);
+
+  if (module->exiting && module->handles == NULL) {
+    js_deferred_teardown_t *teardown = module->teardown;
+    bare_tcp__module_destroy(module);
+    js_finish_deferred_teardown_callback(teardown);
+  }
+}
+
+/*
+ * The only caller of uv_close. A reset close sends RST instead of FIN, which
+ * libuv refuses while a shutdown is queued; the handle then closes normally,
+ * since the peer is about to be told the stream ended anyway.
+ */
+void
+bare_tcp__close(bare_tcp_t *handle, bool reset) {
+  if (handle->state & (bare_tcp_state_closing | bare_tcp_state_closed)) return;
+
+  handle->state |= bare_tcp_state_closing;
+
+  if (reset && uv_tcp_close_reset(&handle->tcp, bare_tcp__on_close) == 0) return;
+
+  uv_close((uv_handle_t *) &handle->tcp, bare_tcp__on_close);
+}
+
+js_value_t *
+bare_tcp_init(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 2;
+  js_value_t *argv[2];
+
+  bare_tcp_module_t *module;
+  err = js_get_callback_info(env, info, &argc, argv, NULL, (void **) &module);
+  assert(err == 0);
+
+  uint32_t read_buffer_size = 0;
+
+  if (argc < 2 || !bare_tcp__get_uint32(env, argv[1], INT32_MAX, &read_buffer_size) || read_buffer_size == 0) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Read buffer size must be an integer between 1 and 2147483647");
+    return NULL;
+  }
+
+  bare_tcp_t *handle;
+  js_value_t *result;
+  err = bare_tcp__create(module, argv[0], read_buffer_size, &handle, &result);
+  if (err < 0) {
+    bare_tcp__throw(env, err, "init");
+    return NULL;
+  }
+
+  return result;
+}
+
+js_value_t *
+bare_tcp_close(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 2;
+  js_value_t *argv[2];
+
+  err = js_get_callback_info(env, info, &argc, argv, NULL, NULL);
+  assert(err == 0);
+
+  if (argc < 1) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "close() takes a handle");
+    return NULL;
+  }
+
+  bare_tcp_t *handle = bare_tcp__unwrap(env, argv[0]);
+  if (handle == NULL) return NULL;
+
+  bool reset = false;
+  if (argc > 1 && !bare_tcp__get_bool(env, argv[1], &reset)) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "close() takes a boolean reset flag");
+    return NULL;
+  }
+
+  bare_tcp__close(handle, reset);
+
+  return NULL;
+}
+
+static bare_tcp_t *
+bare_tcp__unwrap_args(js_env_t *env, js_callback_info_t *info, size_t *argc, js_value_t *argv[]) {
+  int err;
+
+  err = js_get_callback_info(env, info, argc, argv, NULL, NULL);
+  assert(err == 0);
+
+  if (*argc < 1) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Missing handle");
+    return NULL;
+  }
+
+  return bare_tcp__unwrap_open(env, argv[0]);
+}
+
+js_value_t *
+bare_tcp_ref(js_env_t *env, js_callback_info_t *info) {
+  size_t argc = 1;
+  js_value_t *argv[1];
+
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  if (handle == NULL) return NULL;
+
+  uv_ref((uv_handle_t *) &handle->tcp);
+
+  return NULL;
+}
+
+js_value_t *
+bare_tcp_unref(js_env_t *env, js_callback_info_t *info) {
+  size_t argc = 1;
+  js_value_t *argv[1];
+
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  if (handle == NULL) return NULL;
+
+  uv_unref((uv_handle_t *) &handle->tcp);
+
+  return NULL;
+}
+
+js_value_t *
+bare_tcp_keepalive(js_env_t *env, js_callback_info_t *info) {
+  size_t argc = 3;
+  js_value_t *argv[3];
+
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  if (handle == NULL) return NULL;
+
+  bool enable = false;
+  uint32_t delay = 0;
+
+  if (argc < 3 || !bare_tcp__get_bool(env, argv[1], &enable) || !bare_tcp__get_uint32(env, argv[2], INT32_MAX, &delay)) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "keepalive() takes a boolean and a delay in seconds");
+    return NULL;
+  }
+
+  // Linux rejects a zero delay; JavaScript has already turned 0 into its
+  // default, so a zero here only comes with enable false.
+  int err = uv_tcp_keepalive(&handle->tcp, enable, enable && delay == 0 ? 1 : delay);
+  if (err < 0) {
+    bare_tcp__throw(env, err, "setsockopt");
+    return NULL;
+  }
+
+  return NULL;
+}
+
+js_value_t *
+bare_tcp_nodelay(js_env_t *env, js_callback_info_t *info) {
+  size_t argc = 2;
+  js_value_t *argv[2];
+
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  if (handle == NULL) return NULL;
+
+  bool enable = false;
+
+  if (argc < 2 || !bare_tcp__get_bool(env, argv[1], &enable)) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "nodelay() takes a boolean");
+    return NULL;
+  }
+
+  int err = uv_tcp_nodelay(&handle->tcp, enable);
+  if (err < 0) {
+    bare_tcp__throw(env, err, "setsockopt");
+    return NULL;
+  }
+
+  return NULL;
+}
+
+js_value_t *
+bare_tcp_idle(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 1;
+  js_value_t *argv[1];
+
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  if (handle == NULL) return NULL;
+
+  js_value_t *result;
+  err = js_create_double(env, (double) (uv_now(handle->module->loop) - handle->last_active), &result);
+  assert(err == 0);
+
+  return result;
+}
+
+js_value_t *
+bare_tcp_counters(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 1;
+  js_value_t *argv[1];
+
+  err = js_get_callback_info(env, info, &argc, argv, NULL, NULL);
+  assert(err == 0);
+
+  if (argc < 1) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Missing handle");
+    return NULL;
+  }
+
+  // Counters stay readable after close: bytesRead and bytesWritten are
+  // asked for in 'close' handlers.
+  bare_tcp_t *handle = bare_tcp__unwrap(env, argv[0]);
+  if (handle == NULL) return NULL;
+
+  js_value_t *result;
+  err = js_create_array_with_length(env, 2, &result);
+  assert(err == 0);
+
+  js_value_t *bytes_read, *bytes_written;
+  err = js_create_double(env, (double) handle->bytes_read, &bytes_read);
+  assert(err == 0);
+  err = js_create_double(env, (double) handle->bytes_written, &bytes_written);
+  assert(err == 0);
+
+  err = js_set_element(env, result, 0, bytes_read);
+  assert(err == 0);
+  err = js_set_element(env, result, 1, bytes_written);
+  assert(err == 0);
+
+  return result;
+}

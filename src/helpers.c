@@ -1,0 +1,137 @@
+/*
+ * The three helpers every other file uses: create a JavaScript error from a
+ * libuv status, throw one, and call a JavaScript callback with its handle as
+ * the receiver. Keeping them here leaves one place that decides the shape of
+ * an error.
+ */
+
+#include <assert.h>
+#include <stdio.h>
+
+#include "tcp.h"
+
+js_value_t *
+bare_tcp__error(js_env_t *env, int status, const char *syscall) {
+  int err;
+
+  const char *name = uv_err_name(status);
+
+  char message[256];
+  snprintf(message, sizeof(message), "%s %s", syscall, name);
+
+  js_value_t *code_value;
+  err = js_create_string_utf8(env, (const utf8_t *) name, -1, &code_value);
+  assert(err == 0);
+
+  js_value_t *message_value;
+  err = js_create_string_utf8(env, (const utf8_t *) message, -1, &message_value);
+  assert(err == 0);
+
+  js_value_t *error;
+  err = js_create_error(env, code_value, message_value, &error);
+  assert(err == 0);
+
+  js_value_t *errno_value;
+  err = js_create_int32(env, status, &errno_value);
+  assert(err == 0);
+
+  err = js_set_named_property(env, error, "errno", errno_value);
+  assert(err == 0);
+
+  js_value_t *syscall_value;
+  err = js_create_string_utf8(env, (const utf8_t *) syscall, -1, &syscall_value);
+  assert(err == 0);
+
+  err = js_set_named_property(env, error, "syscall", syscall_value);
+  assert(err == 0);
+
+  return error;
+}
+
+/*
+ * Some js.h conversions throw on their own when given a value of the wrong
+ * type; the first exception is the one JavaScript should see.
+ */
+static bool
+bare_tcp__exception_pending(js_env_t *env) {
+  bool pending = false;
+  js_is_exception_pending(env, &pending);
+  return pending;
+}
+
+void
+bare_tcp__throw(js_env_t *env, int status, const char *syscall) {
+  if (bare_tcp__exception_pending(env)) return;
+
+  int err = js_throw(env, bare_tcp__error(env, status, syscall));
+  assert(err == 0);
+}
+
+void
+bare_tcp__throw_code(js_env_t *env, const char *code, const char *message) {
+  if (bare_tcp__exception_pending(env)) return;
+
+  int err = js_throw_error(env, code, message);
+  assert(err == 0);
+}
+
+void
+bare_tcp__call(bare_tcp_t *handle, js_ref_t *callback, size_t argc, js_value_t *argv[], js_value_t **result) {
+  int err;
+
+  js_env_t *env = handle->module->env;
+
+  js_value_t *ctx;
+  err = js_get_reference_value(env, handle->ctx, &ctx);
+  assert(err == 0);
+
+  js_value_t *function;
+  err = js_get_reference_value(env, callback, &function);
+  assert(err == 0);
+
+  // A throwing callback is reported by Bare as an uncaught exception; the
+  // caller only has to cope with a missing result.
+  if (js_call_function(env, ctx, function, argc, argv, result) != 0 && result) *result = NULL;
+}
+
+/*
+ * js_get_value_uint32 and js_get_value_bool convert whatever they are given,
+ * so a string port would quietly become 0. These accept only the exact type,
+ * and for numbers only integers within [0, max].
+ */
+bool
+bare_tcp__get_uint32(js_env_t *env, js_value_t *value, uint32_t max, uint32_t *result) {
+  int err;
+
+  bool is_number;
+  err = js_is_number(env, value, &is_number);
+  assert(err == 0);
+
+  if (!is_number) return false;
+
+  double number;
+  err = js_get_value_double(env, value, &number);
+  assert(err == 0);
+
+  if (!(number >= 0 && number <= max) || number != (double) (uint32_t) number) return false;
+
+  *result = (uint32_t) number;
+
+  return true;
+}
+
+bool
+bare_tcp__get_bool(js_env_t *env, js_value_t *value, bool *result) {
+  int err;
+
+  bool is_boolean;
+  err = js_is_boolean(env, value, &is_boolean);
+  assert(err == 0);
+
+  if (!is_boolean) return false;
+
+  err = js_get_value_bool(env, value, result);
+  assert(err == 0);
+
+  return true;
+}

@@ -1,0 +1,151 @@
+/*
+ * Servers: bind and listen in one call, so that a failure of either throws
+ * from listen() with the syscall that failed, and accept on JavaScript's
+ * behalf.
+ *
+ * libuv accepts every pending connection per wake-up and calls on_connection
+ * once for each; JavaScript answers each call by creating a Socket and
+ * calling accept() with it, so an accepted connection is never without an
+ * owner. A connection JavaScript does not accept (it declined, or threw) is
+ * left in the kernel queue; libuv stops polling the listener until one is
+ * accepted, which is why JavaScript must always accept or close.
+ */
+
+#include <assert.h>
+
+#include "tcp.h"
+
+static void
+bare_tcp__on_connection(uv_stream_t *server, int status) {
+  int err;
+
+  bare_tcp_t *handle = (bare_tcp_t *) server;
+  bare_tcp_module_t *module = handle->module;
+  js_env_t *env = module->env;
+
+  if (module->exiting) return;
+
+  js_handle_scope_t *scope;
+  err = js_open_handle_scope(env, &scope);
+  assert(err == 0);
+
+  js_value_t *argv[1];
+
+  if (status < 0) {
+    argv[0] = bare_tcp__error(env, status, "accept");
+  } else {
+    err = js_get_null(env, &argv[0]);
+    assert(err == 0);
+  }
+
+  bare_tcp__call(handle, module->on_connection, 1, argv, NULL);
+
+  err = js_close_handle_scope(env, scope);
+  assert(err == 0);
+}
+
+/* listen(handle, ip, port, backlog, ipv6Only) */
+js_value_t *
+bare_tcp_listen(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 5;
+  js_value_t *argv[5];
+
+  err = js_get_callback_info(env, info, &argc, argv, NULL, NULL);
+  assert(err == 0);
+
+  bare_tcp_t *handle = argc ? bare_tcp__unwrap_open(env, argv[0]) : NULL;
+  if (handle == NULL) return NULL;
+
+  if (handle->state & (bare_tcp_state_connecting | bare_tcp_state_connected | bare_tcp_state_listening)) {
+    bare_tcp__throw_code(env, "SERVER_ALREADY_LISTENING", "Server is already listening");
+    return NULL;
+  }
+
+  uint32_t port, backlog;
+  bool ipv6_only = false;
+
+  if (argc < 5 || !bare_tcp__get_uint32(env, argv[2], 65535, &port)) {
+    bare_tcp__throw_code(env, "INVALID_PORT", "Port must be an integer between 0 and 65535");
+    return NULL;
+  }
+
+  if (!bare_tcp__get_uint32(env, argv[3], INT32_MAX, &backlog) || !bare_tcp__get_bool(env, argv[4], &ipv6_only)) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Backlog must be a non-negative integer");
+    return NULL;
+  }
+
+  struct sockaddr_storage addr;
+  err = bare_tcp__parse_address(env, argv[1], port, &addr);
+  if (err < 0) return NULL;
+
+  unsigned int flags = ipv6_only && addr.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0;
+
+  err = uv_tcp_bind(&handle->tcp, (struct sockaddr *) &addr, flags);
+  if (err < 0) {
+    bare_tcp__throw(env, err, "bind");
+    return NULL;
+  }
+
+  err = uv_listen((uv_stream_t *) &handle->tcp, (int) backlog, bare_tcp__on_connection);
+  if (err < 0) {
+    bare_tcp__throw(env, err, "listen");
+    return NULL;
+  }
+
+  handle->state |= bare_tcp_state_listening;
+
+  return NULL;
+}
+
+/* accept(server, socket, readBufferSize): the handle of the new connection. */
+js_value_t *
+bare_tcp_accept(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 3;
+  js_value_t *argv[3];
+
+  bare_tcp_module_t *module;
+  err = js_get_callback_info(env, info, &argc, argv, NULL, (void **) &module);
+  assert(err == 0);
+
+  bare_tcp_t *server = argc ? bare_tcp__unwrap_open(env, argv[0]) : NULL;
+  if (server == NULL) return NULL;
+
+  if (!(server->state & bare_tcp_state_listening)) {
+    bare_tcp__throw_code(env, "SERVER_IS_CLOSED", "Server is not listening");
+    return NULL;
+  }
+
+  uint32_t read_buffer_size;
+  if (argc < 3 || !bare_tcp__get_uint32(env, argv[2], INT32_MAX, &read_buffer_size) || read_buffer_size == 0) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Read buffer size must be an integer between 1 and 2147483647");
+    return NULL;
+  }
+
+  bare_tcp_t *handle;
+  js_value_t *result;
+  err = bare_tcp__create(module, argv[1], read_buffer_size, &handle, &result);
+  if (err < 0) {
+    bare_tcp__throw(env, err, "accept");
+    return NULL;
+  }
+
+  err = uv_accept((uv_stream_t *) &server->tcp, (uv_stream_t *) &handle->tcp);
+  if (err < 0) {
+    // The socket object never gets this handle, so it must not hear of its
+    // close either.
+    js_delete_reference(env, handle->ctx);
+    handle->ctx = NULL;
+    bare_tcp__close(handle, false);
+
+    bare_tcp__throw(env, err, "accept");
+    return NULL;
+  }
+
+  handle->state |= bare_tcp_state_connected;
+
+  return result;
+}

@@ -1,0 +1,452 @@
+/*
+ * The data path of a connected socket: reads go to JavaScript as ArrayBuffers
+ * of their exact size, writes take a whole bare-stream batch at once, and the
+ * end of the writable side is a uv_shutdown.
+ *
+ * Writes are first offered to the kernel with uv_try_write. When it takes the
+ * whole batch, which is the common case on a socket that is keeping up, the
+ * write completes during the call: no request, no callback, no second
+ * crossing into JavaScript. Only the remainder of a partial write goes
+ * through uv_write, and JavaScript then waits for on_write.
+ *
+ * Reading stops on its own when JavaScript answers a read with false (its
+ * buffer is full), so backpressure costs no extra call.
+ */
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tcp.h"
+
+static void
+bare_tcp__on_alloc(uv_handle_t *uv_handle, size_t suggested_size, uv_buf_t *buf) {
+  (void) suggested_size;
+
+  bare_tcp_t *handle = (bare_tcp_t *) uv_handle;
+  bare_tcp_module_t *module = handle->module;
+
+  if (module->read_buffer_len < handle->read_buffer_size) {
+    char *grown = realloc(module->read_buffer, handle->read_buffer_size);
+
+    // libuv turns an empty buffer into a UV_ENOBUFS read error.
+    if (grown == NULL) {
+      *buf = uv_buf_init(NULL, 0);
+      return;
+    }
+
+    module->read_buffer = grown;
+    module->read_buffer_len = handle->read_buffer_size;
+  }
+
+  *buf = uv_buf_init(module->read_buffer, handle->read_buffer_size);
+}
+
+static void
+bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
+  int err;
+
+  if (nread == 0) return;
+
+  bare_tcp_t *handle = (bare_tcp_t *) stream;
+  bare_tcp_module_t *module = handle->module;
+  js_env_t *env = module->env;
+
+  js_handle_scope_t *scope;
+  err = js_open_handle_scope(env, &scope);
+  assert(err == 0);
+
+  js_value_t *argv[2];
+
+  if (nread > 0) {
+    handle->last_active = uv_now(module->loop);
+    handle->bytes_read += nread;
+
+    void *data;
+    err = js_create_unsafe_arraybuffer(env, nread, &data, &argv[1]);
+
+    if (err == 0) {
+      memcpy(data, buf->base, nread);
+
+      err = js_get_null(env, &argv[0]);
+      assert(err == 0);
+    } else {
+      // The bytes cannot be handed over, and dropping them silently would
+      // corrupt the stream: fail it instead.
+      js_value_t *exception;
+      js_get_and_clear_last_exception(env, &exception);
+
+      nread = UV_ENOMEM;
+    }
+  }
+
+  if (nread < 0) {
+    // libuv has stopped reading at EOF already; after an error it would try
+    // again, so stop it here.
+    if (nread != UV_EOF) uv_read_stop(stream);
+
+    handle->state &= ~bare_tcp_state_reading;
+
+    if (nread == UV_EOF) {
+      err = js_get_null(env, &argv[0]);
+      assert(err == 0);
+    } else {
+      argv[0] = bare_tcp__error(env, (int) nread, "read");
+    }
+
+    err = js_get_null(env, &argv[1]);
+    assert(err == 0);
+  }
+
+  js_value_t *result;
+  bare_tcp__call(handle, module->on_read, 2, argv, &result);
+
+  bool more = true;
+  if (result) js_get_value_bool(env, result, &more);
+
+  if (!more && (handle->state & bare_tcp_state_reading) && !(handle->state & bare_tcp_state_closing)) {
+    uv_read_stop(stream);
+    handle->state &= ~bare_tcp_state_reading;
+  }
+
+  err = js_close_handle_scope(env, scope);
+  assert(err == 0);
+}
+
+js_value_t *
+bare_tcp_resume(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 1;
+  js_value_t *argv[1];
+
+  err = js_get_callback_info(env, info, &argc, argv, NULL, NULL);
+  assert(err == 0);
+
+  bare_tcp_t *handle = argc ? bare_tcp__unwrap_open(env, argv[0]) : NULL;
+  if (handle == NULL) return NULL;
+
+  if (!(handle->state & bare_tcp_state_connected)) {
+    bare_tcp__throw_code(env, "SOCKET_NOT_CONNECTED", "Socket is not connected");
+    return NULL;
+  }
+
+  if (handle->state & bare_tcp_state_reading) return NULL;
+
+  err = uv_read_start((uv_stream_t *) &handle->tcp, bare_tcp__on_alloc, bare_tcp__on_read);
+  if (err < 0) {
+    bare_tcp__throw(env, err, "read");
+    return NULL;
+  }
+
+  handle->state |= bare_tcp_state_reading;
+
+  return NULL;
+}
+
+js_value_t *
+bare_tcp_pause(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 1;
+  js_value_t *argv[1];
+
+  err = js_get_callback_info(env, info, &argc, argv, NULL, NULL);
+  assert(err == 0);
+
+  bare_tcp_t *handle = argc ? bare_tcp__unwrap_open(env, argv[0]) : NULL;
+  if (handle == NULL) return NULL;
+
+  if (!(handle->state & bare_tcp_state_reading)) return NULL;
+
+  uv_read_stop((uv_stream_t *) &handle->tcp);
+
+  handle->state &= ~bare_tcp_state_reading;
+
+  return NULL;
+}
+
+static void
+bare_tcp__on_write(uv_write_t *req, int status) {
+  int err;
+
+  bare_tcp_t *handle = (bare_tcp_t *) req->handle;
+  bare_tcp_module_t *module = handle->module;
+  js_env_t *env = module->env;
+
+  handle->state &= ~bare_tcp_state_writing;
+
+  if (status == 0) {
+    handle->bytes_written += handle->write_pending_len;
+    handle->last_active = uv_now(module->loop);
+  }
+
+  handle->write_pending_len = 0;
+
+  js_delete_reference(env, handle->write_chunks);
+  handle->write_chunks = NULL;
+
+  if (module->exiting) return;
+
+  js_handle_scope_t *scope;
+  err = js_open_handle_scope(env, &scope);
+  assert(err == 0);
+
+  js_value_t *argv[1];
+
+  if (status < 0) {
+    argv[0] = bare_tcp__error(env, status, "write");
+  } else {
+    err = js_get_null(env, &argv[0]);
+    assert(err == 0);
+  }
+
+  bare_tcp__call(handle, module->on_write, 1, argv, NULL);
+
+  err = js_close_handle_scope(env, scope);
+  assert(err == 0);
+}
+
+/*
+ * Fills buf from a typed array, refusing anything else, including a view on
+ * a detached buffer: its length reads as 0 but its data pointer is gone.
+ */
+static bool
+bare_tcp__get_chunk(js_env_t *env, js_value_t *value, uv_buf_t *buf) {
+  int err;
+
+  bool is_typedarray;
+  err = js_is_typedarray(env, value, &is_typedarray);
+  assert(err == 0);
+
+  if (!is_typedarray) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Chunks must be typed arrays");
+    return false;
+  }
+
+  js_typedarray_type_t type;
+  void *data;
+  size_t len;
+  js_value_t *arraybuffer;
+  size_t offset;
+  err = js_get_typedarray_info(env, value, &type, &data, &len, &arraybuffer, &offset);
+  assert(err == 0);
+
+  bool detached;
+  err = js_is_detached_arraybuffer(env, arraybuffer, &detached);
+  assert(err == 0);
+
+  if (detached) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Cannot write a detached buffer");
+    return false;
+  }
+
+  size_t element_size = 1;
+  switch (type) {
+  case js_int16array:
+  case js_uint16array:
+  case js_float16array:
+    element_size = 2;
+    break;
+  case js_int32array:
+  case js_uint32array:
+  case js_float32array:
+    element_size = 4;
+    break;
+  case js_float64array:
+  case js_bigint64array:
+  case js_biguint64array:
+    element_size = 8;
+    break;
+  default:
+    break;
+  }
+
+  *buf = uv_buf_init(data, (unsigned int) (len * element_size));
+
+  return true;
+}
+
+/*
+ * writev(handle, chunks): chunks is a typed array or an array of them.
+ * Returns true when the whole batch reached the kernel during the call, and
+ * false when the rest completes later through on_write.
+ */
+js_value_t *
+bare_tcp_writev(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 2;
+  js_value_t *argv[2];
+
+  err = js_get_callback_info(env, info, &argc, argv, NULL, NULL);
+  assert(err == 0);
+
+  bare_tcp_t *handle = argc ? bare_tcp__unwrap_open(env, argv[0]) : NULL;
+  if (handle == NULL) return NULL;
+
+  if (argc < 2) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "writev() takes chunks");
+    return NULL;
+  }
+
+  if (!(handle->state & bare_tcp_state_connected)) {
+    bare_tcp__throw_code(env, "SOCKET_NOT_CONNECTED", "Socket is not connected");
+    return NULL;
+  }
+
+  if (handle->state & (bare_tcp_state_writing | bare_tcp_state_ending | bare_tcp_state_ended)) {
+    bare_tcp__throw_code(env, "WRITE_AFTER_END", "Cannot write while a write is in flight or after end");
+    return NULL;
+  }
+
+  bool is_array;
+  err = js_is_array(env, argv[1], &is_array);
+  assert(err == 0);
+
+  uint32_t count = 1;
+  if (is_array) {
+    err = js_get_array_length(env, argv[1], &count);
+    assert(err == 0);
+  }
+
+  uv_buf_t small[16];
+  uv_buf_t *bufs = count <= 16 ? small : malloc(count * sizeof(uv_buf_t));
+
+  if (bufs == NULL) {
+    bare_tcp__throw(env, UV_ENOMEM, "write");
+    return NULL;
+  }
+
+  size_t total = 0;
+  js_value_t *result = NULL;
+
+  for (uint32_t i = 0; i < count; i++) {
+    js_value_t *chunk = argv[1];
+
+    if (is_array) {
+      err = js_get_element(env, argv[1], i, &chunk);
+      assert(err == 0);
+    }
+
+    if (!bare_tcp__get_chunk(env, chunk, &bufs[i])) goto done;
+
+    total += bufs[i].len;
+  }
+
+  int written = count ? uv_try_write((uv_stream_t *) &handle->tcp, bufs, count) : 0;
+
+  if (written < 0 && written != UV_EAGAIN) {
+    bare_tcp__throw(env, written, "write");
+    goto done;
+  }
+
+  if (written < 0) written = 0;
+
+  handle->bytes_written += written;
+  handle->last_active = uv_now(handle->module->loop);
+
+  if ((size_t) written == total) {
+    err = js_get_boolean(env, true, &result);
+    assert(err == 0);
+    goto done;
+  }
+
+  // Skip what the kernel took; uv_write copies the descriptors, so the
+  // trimmed array only has to live through the call.
+  uint32_t first = 0;
+  size_t skip = written;
+
+  while (skip >= bufs[first].len) {
+    skip -= bufs[first].len;
+    first++;
+  }
+
+  bufs[first].base += skip;
+  bufs[first].len -= skip;
+
+  err = uv_write(&handle->write, (uv_stream_t *) &handle->tcp, &bufs[first], count - first, bare_tcp__on_write);
+  if (err < 0) {
+    bare_tcp__throw(env, err, "write");
+    goto done;
+  }
+
+  handle->state |= bare_tcp_state_writing;
+  handle->write_pending_len = total - written;
+
+  err = js_create_reference(env, argv[1], 1, &handle->write_chunks);
+  assert(err == 0);
+
+  err = js_get_boolean(env, false, &result);
+  assert(err == 0);
+
+done:
+  if (bufs != small) free(bufs);
+
+  return result;
+}
+
+static void
+bare_tcp__on_shutdown(uv_shutdown_t *req, int status) {
+  int err;
+
+  bare_tcp_t *handle = (bare_tcp_t *) req->handle;
+  bare_tcp_module_t *module = handle->module;
+  js_env_t *env = module->env;
+
+  handle->state = (handle->state & ~bare_tcp_state_ending) | bare_tcp_state_ended;
+
+  if (module->exiting) return;
+
+  js_handle_scope_t *scope;
+  err = js_open_handle_scope(env, &scope);
+  assert(err == 0);
+
+  js_value_t *argv[1];
+
+  if (status < 0) {
+    argv[0] = bare_tcp__error(env, status, "shutdown");
+  } else {
+    err = js_get_null(env, &argv[0]);
+    assert(err == 0);
+  }
+
+  bare_tcp__call(handle, module->on_end, 1, argv, NULL);
+
+  err = js_close_handle_scope(env, scope);
+  assert(err == 0);
+}
+
+js_value_t *
+bare_tcp_end(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 1;
+  js_value_t *argv[1];
+
+  err = js_get_callback_info(env, info, &argc, argv, NULL, NULL);
+  assert(err == 0);
+
+  bare_tcp_t *handle = argc ? bare_tcp__unwrap_open(env, argv[0]) : NULL;
+  if (handle == NULL) return NULL;
+
+  if (!(handle->state & bare_tcp_state_connected)) {
+    bare_tcp__throw_code(env, "SOCKET_NOT_CONNECTED", "Socket is not connected");
+    return NULL;
+  }
+
+  if (handle->state & (bare_tcp_state_ending | bare_tcp_state_ended)) {
+    bare_tcp__throw_code(env, "WRITE_AFTER_END", "Socket has already ended");
+    return NULL;
+  }
+
+  err = uv_shutdown(&handle->shutdown, (uv_stream_t *) &handle->tcp, bare_tcp__on_shutdown);
+  if (err < 0) {
+    bare_tcp__throw(env, err, "shutdown");
+    return NULL;
+  }
+
+  handle->state |= bare_tcp_state_ending;
+
+  return NULL;
+}

@@ -1,0 +1,226 @@
+#ifndef BARE_TCP_H
+#define BARE_TCP_H
+
+/*
+ * bare-tcp: one native handle per socket or server, driven from JavaScript.
+ *
+ * Error contract, the same in every file:
+ *
+ *   - A function JavaScript calls either succeeds or throws. Misuse (a closed
+ *     handle, a call in the wrong state, a value of the wrong type) throws an
+ *     error whose code is one of ours (SOCKET_IS_CLOSED, INVALID_ARGUMENT, ...).
+ *     A libuv failure throws an error whose code is the libuv error name, with
+ *     errno and syscall set.
+ *   - An asynchronous failure arrives exactly once, as the error argument of
+ *     the callback of the request that failed (connect, write, shutdown) or of
+ *     the read callback. Requests still pending when a handle closes complete
+ *     with UV_ECANCELED before the close callback: JavaScript sees every
+ *     request end.
+ *   - The JavaScript layer adds address and port to errors; C knows neither
+ *     for a read or write, and the message format lives in one place there.
+ *
+ * Memory: a handle lives in a JavaScript ArrayBuffer, so that a stale handle
+ * kept by JavaScript after close is still valid memory whose state says
+ * "closed". While libuv owns the handle (from uv_tcp_init until the close
+ * callback), the handle holds a strong reference to its own ArrayBuffer, so
+ * the garbage collector cannot free memory that libuv still links to.
+ */
+
+#include <js.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+typedef struct bare_tcp_module_s bare_tcp_module_t;
+typedef struct bare_tcp_s bare_tcp_t;
+
+/*
+ * The state of a handle, as bits because a connected socket can be reading,
+ * writing and ending at once. The lifecycle part is linear:
+ *
+ *   (init) -> connecting -> connected -> closing -> closed
+ *   (init) -> listening -> closing -> closed
+ *   (accept) -> connected -> closing -> closed
+ *
+ * reading, writing and ending describe requests in flight and are cleared by
+ * their callbacks (with UV_ECANCELED when the handle closes first). Only
+ * bare_tcp__close() sets closing, and only the close callback sets closed.
+ */
+enum {
+  bare_tcp_state_connecting = 1 << 0,
+  bare_tcp_state_connected = 1 << 1,
+  bare_tcp_state_listening = 1 << 2,
+  bare_tcp_state_reading = 1 << 3,
+  bare_tcp_state_writing = 1 << 4,
+  bare_tcp_state_ending = 1 << 5,
+  bare_tcp_state_ended = 1 << 6,
+  bare_tcp_state_closing = 1 << 7,
+  bare_tcp_state_closed = 1 << 8,
+};
+
+/*
+ * Per JavaScript environment: each Bare thread loads the addon anew, so the
+ * callbacks and the shared read buffer hang off the environment, never off C
+ * globals.
+ */
+struct bare_tcp_module_s {
+  js_env_t *env;
+  uv_loop_t *loop;
+
+  js_ref_t *on_connection;
+  js_ref_t *on_connect;
+  js_ref_t *on_read;
+  js_ref_t *on_write;
+  js_ref_t *on_end;
+  js_ref_t *on_close;
+
+  /* libuv calls alloc and read back to back for one handle at a time, so a
+   * single buffer serves every socket of the loop; each read is copied out at
+   * its exact size. Idle sockets therefore own no read memory. */
+  char *read_buffer;
+  size_t read_buffer_len;
+
+  /* Every handle libuv owns, so that teardown can close them all. */
+  bare_tcp_t *handles;
+
+  js_deferred_teardown_t *teardown;
+  bool exiting;
+};
+
+struct bare_tcp_s {
+  uv_tcp_t tcp;
+
+  /* One request of each kind is enough: a handle makes a single connect
+   * attempt (JavaScript opens a new handle per address), bare-stream calls
+   * _writev again only after the previous batch completed, and a stream ends
+   * once. */
+  uv_connect_t connect;
+  uv_write_t write;
+  uv_shutdown_t shutdown;
+
+  bare_tcp_module_t *module;
+
+  js_ref_t *self;
+  js_ref_t *ctx;
+  js_ref_t *write_chunks;
+
+  uint32_t state;
+  uint32_t read_buffer_size;
+
+  /* Loop time of the last read or write, for idle timeouts that never touch
+   * a timer on the data path. */
+  uint64_t last_active;
+
+  /* Counters JavaScript reads for bytesRead and bytesWritten. */
+  uint64_t bytes_read;
+  uint64_t bytes_written;
+  size_t write_pending_len;
+
+  bare_tcp_t *prev;
+  bare_tcp_t *next;
+};
+
+/* helpers.c: errors and calls into JavaScript. */
+
+js_value_t *
+bare_tcp__error(js_env_t *env, int status, const char *syscall);
+
+void
+bare_tcp__throw(js_env_t *env, int status, const char *syscall);
+
+void
+bare_tcp__throw_code(js_env_t *env, const char *code, const char *message);
+
+bool
+bare_tcp__get_uint32(js_env_t *env, js_value_t *value, uint32_t max, uint32_t *result);
+
+bool
+bare_tcp__get_bool(js_env_t *env, js_value_t *value, bool *result);
+
+void
+bare_tcp__call(bare_tcp_t *handle, js_ref_t *callback, size_t argc, js_value_t *argv[], js_value_t **result);
+
+/* handle.c: the lifecycle. */
+
+bare_tcp_module_t *
+bare_tcp__module_create(js_env_t *env);
+
+bare_tcp_t *
+bare_tcp__unwrap(js_env_t *env, js_value_t *value);
+
+bare_tcp_t *
+bare_tcp__unwrap_open(js_env_t *env, js_value_t *value);
+
+int
+bare_tcp__create(bare_tcp_module_t *module, js_value_t *ctx, uint32_t read_buffer_size, bare_tcp_t **result, js_value_t **value);
+
+void
+bare_tcp__close(bare_tcp_t *handle, bool reset);
+
+js_value_t *
+bare_tcp_setup(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_init(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_close(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_ref(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_unref(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_keepalive(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_nodelay(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_idle(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_counters(js_env_t *env, js_callback_info_t *info);
+
+/* stream.c: reading, writing, shutdown. */
+
+js_value_t *
+bare_tcp_resume(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_pause(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_writev(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_end(js_env_t *env, js_callback_info_t *info);
+
+/* connect.c */
+
+js_value_t *
+bare_tcp_connect(js_env_t *env, js_callback_info_t *info);
+
+/* server.c */
+
+js_value_t *
+bare_tcp_listen(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_accept(js_env_t *env, js_callback_info_t *info);
+
+/* address.c */
+
+int
+bare_tcp__parse_address(js_env_t *env, js_value_t *host, uint32_t port, struct sockaddr_storage *result);
+
+js_value_t *
+bare_tcp_sockname(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_peername(js_env_t *env, js_callback_info_t *info);
+
+#endif
