@@ -77,15 +77,23 @@ module.exports = class Server extends EventEmitter {
 
     const resolve = lookup || dns.lookup
 
-    try {
-      resolve(host, { family }, (err, address, family) => {
-        if (err) err = TCPError.LOOKUP_FAILED(err, host)
-        this.emit('lookup', err, address, family, host)
-        this._onlookup(err, address, port, backlog, ipv6Only)
-      })
-    } catch (err) {
-      this._onlookup(err)
+    // As for sockets, a synchronous answer is handled after listen() returns.
+    let sync = true
+
+    const onlookup = (err, address, family) => {
+      if (sync) return queueMicrotask(() => onlookup(err, address, family))
+      if (err) err = TCPError.LOOKUP_FAILED(err, host)
+      this.emit('lookup', err, address, family, host)
+      this._onlookup(err, address, port, backlog, ipv6Only)
     }
+
+    try {
+      resolve(host, { family }, onlookup)
+    } catch (err) {
+      queueMicrotask(() => this._onlookup(err))
+    }
+
+    sync = false
 
     return this
   }

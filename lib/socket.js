@@ -35,6 +35,7 @@ module.exports = class Socket extends Duplex {
     this._readBufferSize = readBufferSize
     this._allowHalfOpen = allowHalfOpen
     this._pauseOnConnect = false
+    this._readRequested = false
 
     this._host = null
     this._port = 0
@@ -149,13 +150,22 @@ module.exports = class Socket extends Duplex {
 
     const lookup = opts.lookup || dns.lookup
 
+    // A custom lookup may answer synchronously; its answer is still handled
+    // after connect() returns, so that 'lookup' listeners added then hear it.
+    let sync = true
+
+    const onlookup = (err, addresses, family) => {
+      if (sync) queueMicrotask(() => this._onlookup(err, addresses, family, opts.family))
+      else this._onlookup(err, addresses, family, opts.family)
+    }
+
     try {
-      lookup(host, { family: opts.family, hints: opts.hints, all: true }, (err, addresses, family) =>
-        this._onlookup(err, addresses, family, opts.family)
-      )
+      lookup(host, { family: opts.family, hints: opts.hints, all: true }, onlookup)
     } catch (err) {
       queueMicrotask(() => this.destroy(err))
     }
+
+    sync = false
 
     return this
   }
@@ -269,7 +279,13 @@ module.exports = class Socket extends Duplex {
     this._pendingOpen = cb
   }
 
+  // streamx calls _read once and then waits for a push; it may call it again
+  // from inside push() when the push drained straight to a 'data' listener.
+  // _readRequested remembers such a call so that _onread keeps reading even
+  // when push() reported a full buffer.
   _read() {
+    this._readRequested = true
+
     if (this._state & READING || this._pauseOnConnect || this._handle === null) return
     if ((this._state & CONNECTED) === 0) return
 
@@ -445,7 +461,9 @@ module.exports = class Socket extends Duplex {
       return false
     }
 
-    if (this.push(Buffer.from(data))) return true
+    this._readRequested = false
+
+    if (this.push(Buffer.from(data)) || this._readRequested) return true
 
     this._state &= ~READING
     return false

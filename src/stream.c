@@ -98,11 +98,15 @@ bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     assert(err == 0);
   }
 
+  handle->state &= ~bare_tcp_state_resumed;
+
   js_value_t *result;
   bare_tcp__call(handle, module->on_read, 2, argv, &result);
 
   bool more = true;
   if (result) js_get_value_bool(env, result, &more);
+
+  if (handle->state & bare_tcp_state_resumed) more = true;
 
   if (!more && (handle->state & bare_tcp_state_reading) && !(handle->state & bare_tcp_state_closing)) {
     uv_read_stop(stream);
@@ -130,6 +134,8 @@ bare_tcp_resume(js_env_t *env, js_callback_info_t *info) {
     bare_tcp__throw_code(env, "SOCKET_NOT_CONNECTED", "Socket is not connected");
     return NULL;
   }
+
+  handle->state |= bare_tcp_state_resumed;
 
   if (handle->state & bare_tcp_state_reading) return NULL;
 

@@ -57,6 +57,12 @@ enum {
   bare_tcp_state_ended = 1 << 6,
   bare_tcp_state_closing = 1 << 7,
   bare_tcp_state_closed = 1 << 8,
+
+  /* Set by resume() while a read callback runs. JavaScript drains its
+   * microtasks before the callback returns, and those may ask for more data
+   * after the callback decided to answer false; this bit keeps that request
+   * from being undone. */
+  bare_tcp_state_resumed = 1 << 9,
 };
 
 /*

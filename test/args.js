@@ -1,0 +1,98 @@
+const test = require('brittle')
+const tcp = require('..')
+
+test('out of range, fractional and non-numeric ports throw INVALID_PORT', (t) => {
+  for (const port of [-1, 65536, 70000, 1.5, NaN, Infinity, '', 'http', '65536', {}, [], true]) {
+    const socket = new tcp.Socket()
+    t.exception(() => socket.connect(port, '127.0.0.1'), /INVALID_PORT/, String(port))
+    socket.destroy()
+
+    // listen() reads an object as its options form.
+    if (typeof port === 'object') continue
+
+    const server = tcp.createServer()
+    t.exception(() => server.listen(port, '127.0.0.1'), /INVALID_PORT/, String(port))
+  }
+
+  const server = tcp.createServer()
+  t.exception(() => server.listen({ port: 65536 }), /INVALID_PORT/, 'options form')
+})
+
+test('hosts must be non-empty strings of sane length', (t) => {
+  for (const host of ['', 42, {}, 'a'.repeat(1000)]) {
+    const socket = new tcp.Socket()
+    try {
+      socket.connect(1, host)
+      t.fail('connect did not throw')
+    } catch (err) {
+      t.is(err.code, 'INVALID_HOST')
+    }
+    socket.destroy()
+  }
+})
+
+test('readBufferSize must be an integer between 1 and 2^31-1', (t) => {
+  for (const readBufferSize of [0, -1, 1.5, 2 ** 31, 'big', NaN]) {
+    try {
+      new tcp.Socket({ readBufferSize })
+      t.fail('constructor did not throw')
+    } catch (err) {
+      t.is(err.code, 'INVALID_ARGUMENT', String(readBufferSize))
+    }
+  }
+
+  t.execution(() => new tcp.Socket({ readBufferSize: 1 }).destroy())
+  t.execution(() => new tcp.Socket({ readBufferSize: 2 ** 31 - 1 }).destroy())
+})
+
+test('options and callbacks of the wrong type throw INVALID_ARGUMENT', (t) => {
+  const cases = [
+    () => new tcp.Socket('options'),
+    () => new tcp.Socket({ allowHalfOpen: 'yes' }),
+    () => tcp.createServer({ noDelay: 1 }),
+    () => tcp.createServer({}, 'listener'),
+    () => new tcp.Socket().setTimeout(-1),
+    () => new tcp.Socket().setTimeout(NaN),
+    () => new tcp.Socket().setTimeout(10, 'cb'),
+    () => new tcp.Socket().setKeepAlive('yes'),
+    () => new tcp.Socket().setNoDelay(1),
+    () => new tcp.Socket().connect(1, '127.0.0.1', { family: 5 }),
+    () => new tcp.Socket().connect(1, '127.0.0.1', { lookup: 'dns' }),
+    () => new tcp.Socket().connect(1, '127.0.0.1', 'options'),
+    () => tcp.createServer().listen(0, '127.0.0.1', -1),
+    () => new tcp.Socket().write(42)
+  ]
+
+  for (const fn of cases) {
+    try {
+      fn()
+      t.fail(`did not throw: ${fn}`)
+    } catch (err) {
+      t.is(err.code, 'INVALID_ARGUMENT', String(fn))
+    }
+  }
+})
+
+test('misuse errors are TCPErrors with a code', (t) => {
+  const err = tcp.errors.SOCKET_IS_CLOSED()
+  t.ok(err instanceof Error)
+  t.is(err.name, 'TCPError')
+  t.is(err.code, 'SOCKET_IS_CLOSED')
+
+  for (const code of [
+    'SOCKET_ALREADY_CONNECTED',
+    'SOCKET_IS_CLOSED',
+    'SERVER_ALREADY_LISTENING',
+    'SERVER_IS_CLOSED',
+    'INVALID_ARGUMENT',
+    'INVALID_HOST',
+    'INVALID_PORT'
+  ]) {
+    t.is(tcp.errors[code]().code, code)
+  }
+})
+
+test('constants are exported', (t) => {
+  t.is(typeof tcp.constants.state.CONNECTED, 'number')
+  t.is(tcp.constants.address.MAX_LENGTH, 64)
+})

@@ -1,0 +1,256 @@
+const test = require('brittle')
+const { tcp, listen, echoServer, connect, once } = require('./helpers')
+
+test('connect(port, host, onconnect) reaches the server and emits connect', async (t) => {
+  t.plan(5)
+
+  const server = await listen(t, {}, (socket) => socket.end('hello'))
+  const { port } = server.address()
+
+  const socket = connect(t, port, '127.0.0.1', () => {
+    t.pass('onconnect called')
+    t.is(socket.remoteAddress, '127.0.0.1')
+    t.is(socket.remotePort, port)
+    t.is(socket.remoteFamily, 'IPv4')
+  })
+
+  socket.on('data', (data) => t.is(data.toString(), 'hello'))
+  socket.on('end', () => socket.end())
+})
+
+test('connect(options, onconnect) and new Socket().connect()', async (t) => {
+  t.plan(2)
+
+  const server = await echoServer(t)
+  const { port } = server.address()
+
+  connect(t, { port, host: '127.0.0.1' }, () => t.pass('options form'))
+
+  const socket = new tcp.Socket()
+  t.teardown(() => socket.destroy())
+  socket.connect(port, '127.0.0.1', {}, () => t.pass('socket.connect with options'))
+})
+
+test('tcp.connect is an alias of createConnection', (t) => {
+  t.is(tcp.connect, tcp.createConnection)
+})
+
+test('host defaults to localhost and is resolved with a lookup event', async (t) => {
+  t.plan(5)
+
+  const server = await echoServer(t)
+  const { port } = server.address()
+
+  const socket = connect(t, port)
+
+  socket.on('lookup', (err, address, family, host) => {
+    t.is(err, null)
+    t.is(address, '127.0.0.1')
+    t.is(family, 4)
+    t.is(host, 'localhost')
+  })
+
+  socket.on('connect', () => t.pass('connected'))
+})
+
+test('IP literals skip the lookup', async (t) => {
+  const server = await echoServer(t)
+
+  let looked = false
+  const socket = connect(t, server.address().port, '127.0.0.1', {
+    lookup() {
+      looked = true
+    }
+  })
+
+  socket.on('lookup', () => (looked = true))
+
+  await once(socket, 'connect')
+  t.absent(looked)
+})
+
+test('a refused connection errors with code, errno, syscall, address and port', async (t) => {
+  const server = await listen(t)
+  const { port } = server.address()
+  await new Promise((resolve) => server.close(resolve))
+
+  const socket = connect(t, port, '127.0.0.1')
+  const closed = once(socket, 'close')
+  const [err] = await once(socket, 'error')
+
+  t.is(err.code, 'ECONNREFUSED')
+  t.is(typeof err.errno, 'number')
+  t.is(err.syscall, 'connect')
+  t.is(err.address, '127.0.0.1')
+  t.is(err.port, port)
+  t.is(err.message, `connect ECONNREFUSED 127.0.0.1:${port}`)
+
+  await closed
+  t.ok(socket.destroyed)
+})
+
+test('a name that does not resolve errors with ENOTFOUND', async (t) => {
+  const socket = connect(t, 80, 'nonexistent.invalid')
+
+  let lookupErr = null
+  socket.on('lookup', (err) => (lookupErr = err))
+
+  const [err] = await once(socket, 'error')
+  t.is(err.code, 'ENOTFOUND')
+  t.is(err.syscall, 'getaddrinfo')
+  t.is(err.hostname, 'nonexistent.invalid')
+  t.is(lookupErr, err, 'lookup event carries the same error')
+})
+
+test('a custom lookup receives family and hints and may answer one address', async (t) => {
+  const server = await echoServer(t)
+
+  const socket = connect(t, server.address().port, 'example.test', {
+    family: 4,
+    hints: 0,
+    lookup(host, opts, cb) {
+      t.is(host, 'example.test')
+      t.is(opts.family, 4)
+      t.is(opts.hints, 0)
+      cb(null, '127.0.0.1', 4)
+    }
+  })
+
+  await once(socket, 'connect')
+  t.is(socket.remoteAddress, '127.0.0.1')
+})
+
+test('a name with several addresses tries them in order until one connects', async (t) => {
+  const refused = await listen(t)
+  const refusedPort = refused.address().port
+  await new Promise((resolve) => refused.close(resolve))
+
+  const server = await echoServer(t, { host: '::1' })
+  const { port } = server.address()
+  t.not(port, refusedPort)
+
+  const looked = []
+  const socket = connect(t, port, 'multi.test', {
+    lookup(host, opts, cb) {
+      t.is(opts.all, true)
+      // 127.0.0.1 refuses: nothing listens there on this port.
+      cb(null, [
+        { address: '127.0.0.1', family: 4 },
+        { address: '::1', family: 6 }
+      ])
+    }
+  })
+
+  socket.on('lookup', (err, address) => looked.push(address))
+
+  await once(socket, 'connect')
+
+  t.alike(looked, ['127.0.0.1', '::1'])
+  t.is(socket.remoteAddress, '::1')
+  t.is(socket.remoteFamily, 'IPv6')
+
+  socket.write('over v6')
+  const [data] = await once(socket, 'data')
+  t.is(data.toString(), 'over v6')
+})
+
+test('when every address fails, one error lists every attempt', async (t) => {
+  const refused = await listen(t)
+  const { port } = refused.address()
+  await new Promise((resolve) => refused.close(resolve))
+
+  const socket = connect(t, port, 'multi.test', {
+    lookup(host, opts, cb) {
+      cb(null, [
+        { address: '127.0.0.1', family: 4 },
+        { address: '::1', family: 6 }
+      ])
+    }
+  })
+
+  const [err] = await once(socket, 'error')
+
+  t.is(err.code, 'ECONNREFUSED')
+  t.is(err.errors.length, 2)
+  t.is(err.errors[0].address, '127.0.0.1')
+  t.is(err.errors[1].address, '::1')
+  t.ok(err.message.includes('127.0.0.1') && err.message.includes('::1'), err.message)
+})
+
+test('family restricts the addresses tried', async (t) => {
+  const server = await echoServer(t)
+
+  const socket = connect(t, server.address().port, 'localhost', { family: 4 })
+  await once(socket, 'connect')
+  t.is(socket.remoteFamily, 'IPv4')
+
+  const v6 = connect(t, server.address().port, '127.0.0.1', { family: 6 })
+  const [err] = await once(v6, 'error')
+  t.is(err.code, 'INVALID_HOST')
+})
+
+test('connecting twice throws SOCKET_ALREADY_CONNECTED; after destroy, SOCKET_IS_CLOSED', async (t) => {
+  const server = await echoServer(t)
+  const { port } = server.address()
+
+  const socket = connect(t, port, '127.0.0.1')
+  t.exception(() => socket.connect(port, '127.0.0.1'), /SOCKET_ALREADY_CONNECTED/)
+
+  await once(socket, 'connect')
+  t.exception(() => socket.connect(port, '127.0.0.1'), /SOCKET_ALREADY_CONNECTED/)
+
+  socket.destroy()
+  t.exception(() => socket.connect(port, '127.0.0.1'), /SOCKET_IS_CLOSED/)
+})
+
+test('connect options keepAlive, noDelay and timeout are applied', async (t) => {
+  const server = await echoServer(t)
+
+  const socket = connect(t, server.address().port, '127.0.0.1', {
+    keepAlive: true,
+    keepAliveInitialDelay: 2000,
+    noDelay: true,
+    timeout: 5000
+  })
+
+  await once(socket, 'connect')
+  t.is(socket.timeout, 5000)
+
+  socket.write('still works')
+  const [data] = await once(socket, 'data')
+  t.is(data.toString(), 'still works')
+})
+
+test('setKeepAlive and setNoDelay work before and after connecting', async (t) => {
+  const server = await echoServer(t)
+
+  const socket = new tcp.Socket()
+  t.teardown(() => socket.destroy())
+
+  t.is(socket.setKeepAlive(true, 1000), socket)
+  t.is(socket.setNoDelay(), socket)
+
+  socket.connect(server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+
+  t.is(socket.setKeepAlive(false), socket)
+  t.is(socket.setNoDelay(false), socket)
+  t.is(socket.setKeepAlive(true, 0), socket)
+})
+
+test('writes made before the connection completes are sent after it', async (t) => {
+  const server = await echoServer(t)
+
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  socket.write('early ')
+  socket.write('bird')
+
+  let received = ''
+  socket.on('data', (data) => {
+    received += data
+    if (received.length === 10) socket.end()
+  })
+
+  await once(socket, 'close')
+  t.is(received, 'early bird')
+})

@@ -1,0 +1,127 @@
+const test = require('brittle')
+const crypto = require('bare-crypto')
+const { tcp, echoServer, listen, connect, collect, once } = require('./helpers')
+
+test('64 MiB echoed back byte for byte, checked by SHA-256', { timeout: 120000 }, async (t) => {
+  const server = await echoServer(t)
+  const socket = connect(t, server.address().port, '127.0.0.1')
+
+  const total = 64 * 1024 * 1024
+  const sent = crypto.createHash('sha256')
+  const received = crypto.createHash('sha256')
+  let receivedBytes = 0
+
+  socket.on('data', (data) => {
+    received.update(data)
+    receivedBytes += data.byteLength
+  })
+
+  const ended = once(socket, 'end')
+
+  // Chunks of varying size and content, so that reordering or a lost chunk
+  // changes the hash.
+  let offset = 0
+  let seed = 1
+
+  while (offset < total) {
+    const size = Math.min(total - offset, 1 + ((seed * 7919) % (256 * 1024)))
+    const chunk = Buffer.alloc(size, seed & 0xff)
+    chunk.writeUInt32LE(seed, 0 % Math.max(1, size - 4))
+    sent.update(chunk)
+    offset += size
+    seed++
+
+    if (!socket.write(chunk)) await once(socket, 'drain')
+  }
+
+  socket.end()
+  await ended
+
+  t.is(receivedBytes, total)
+  t.is(received.digest('hex'), sent.digest('hex'))
+})
+
+test('strings are written in the given encoding', async (t) => {
+  const server = await listen(t, {}, (socket) => collect(socket).then((data) => socket.end(data)))
+  const socket = connect(t, server.address().port, '127.0.0.1')
+
+  socket.write('héllo ', 'utf8')
+  socket.write('776f726c64', 'hex')
+  socket.end()
+
+  const data = await collect(socket)
+  t.is(data.toString(), 'héllo world')
+})
+
+test('many small writes arrive complete and in order', async (t) => {
+  const server = await listen(t, {}, (socket) => collect(socket).then((data) => socket.end(data)))
+  const socket = connect(t, server.address().port, '127.0.0.1')
+
+  let expected = ''
+  for (let i = 0; i < 20000; i++) {
+    const line = `${i},`
+    expected += line
+    socket.write(line)
+  }
+  socket.end()
+
+  const data = await collect(socket)
+  t.is(data.toString(), expected)
+})
+
+test('typed arrays of any element size are written as their bytes', async (t) => {
+  const server = await listen(t, {}, (socket) => collect(socket).then((data) => socket.end(data)))
+  const socket = connect(t, server.address().port, '127.0.0.1')
+
+  const words = new Uint32Array([0x01020304, 0x05060708])
+  socket.write(words)
+  socket.write(new Uint8Array([9]))
+  socket.end()
+
+  const data = await collect(socket)
+  t.alike(data, Buffer.from(words.buffer).length === 8 ? Buffer.concat([Buffer.from(words.buffer), Buffer.from([9])]) : null)
+})
+
+test('write callbacks fire once the data reached the kernel', async (t) => {
+  t.plan(3)
+
+  const server = await echoServer(t)
+  const socket = connect(t, server.address().port, '127.0.0.1')
+
+  socket.write('a', (err) => t.is(err, null, 'first write'))
+  socket.write(Buffer.from('b'), (err) => t.is(err, null, 'second write'))
+  socket.end('c', (err) => t.is(err, null, 'end callback'))
+  socket.resume()
+})
+
+test('bytesRead and bytesWritten count what crossed the socket', async (t) => {
+  const server = await echoServer(t)
+  const socket = connect(t, server.address().port, '127.0.0.1')
+
+  t.is(socket.bytesRead, 0)
+  t.is(socket.bytesWritten, 0)
+
+  socket.end('0123456789')
+  await collect(socket)
+  await once(socket, 'close')
+
+  t.is(socket.bytesRead, 10)
+  t.is(socket.bytesWritten, 10)
+})
+
+test('a custom readBufferSize bounds each read', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.end(Buffer.alloc(10000, 1)))
+  const socket = connect(t, server.address().port, '127.0.0.1', { readBufferSize: 100 })
+
+  let max = 0
+  let total = 0
+  socket.on('data', (data) => {
+    max = Math.max(max, data.byteLength)
+    total += data.byteLength
+  })
+
+  await once(socket, 'end')
+  t.ok(max <= 100, `largest read was ${max}`)
+  t.is(total, 10000)
+  t.ok(new tcp.Socket({ readBufferSize: 100 }))
+})

@@ -1,0 +1,65 @@
+const test = require('brittle')
+const { listen, connect, collect, once } = require('./helpers')
+
+test('allowHalfOpen true (default): the writable side stays open after the peer ends', async (t) => {
+  const server = await listen(t, {}, async (socket) => {
+    const request = await collect(socket)
+    // The client has ended; this socket can still answer.
+    socket.end(`got ${request}`)
+  })
+
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  socket.end('question')
+
+  const answer = await collect(socket)
+  t.is(answer.toString(), 'got question')
+})
+
+test('client side of a half-open connection keeps writing after end arrives', async (t) => {
+  const server = await listen(t, {}, (socket) => {
+    socket.end('bye')
+    collect(socket).then((data) => (received = data.toString()))
+  })
+
+  let received = null
+  const socket = connect(t, server.address().port, '127.0.0.1')
+
+  await collect(socket)
+  t.is(socket.readyState, 'writeOnly')
+
+  socket.end('still writing')
+  await once(socket, 'close')
+
+  // Give the server's collect() its turn.
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.is(received, 'still writing')
+})
+
+test('allowHalfOpen false: the socket ends itself when the peer ends', async (t) => {
+  let serverClosed = null
+  const server = await listen(t, { allowHalfOpen: false }, (socket) => {
+    serverClosed = once(socket, 'close')
+    socket.resume()
+  })
+
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  socket.end()
+
+  // The server socket ends its side by itself, so the client sees 'end'.
+  await collect(socket)
+  await serverClosed
+  t.pass('server socket closed without calling end()')
+})
+
+test('allowHalfOpen false on a client socket', async (t) => {
+  const server = await listen(t, {}, (socket) => {
+    socket.end()
+    socket.resume()
+  })
+
+  const socket = connect(t, server.address().port, '127.0.0.1', { allowHalfOpen: false })
+  socket.resume()
+
+  await once(socket, 'close')
+  t.pass('client closed by itself after the server ended')
+})

@@ -1,0 +1,60 @@
+const test = require('brittle')
+const tcp = require('..')
+
+test('isIPv4 accepts dotted decimal without leading zeros', (t) => {
+  for (const host of ['0.0.0.0', '127.0.0.1', '255.255.255.255', '10.1.20.200']) {
+    t.ok(tcp.isIPv4(host), host)
+    t.is(tcp.isIP(host), 4, host)
+  }
+
+  for (const host of ['256.1.1.1', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.-4', ' 1.2.3.4', '1.2.3.4 ', '', '1..2.3']) {
+    t.absent(tcp.isIPv4(host), JSON.stringify(host))
+  }
+})
+
+test('isIPv6 accepts every compressed form, IPv4 tails and zone ids', (t) => {
+  const valid = [
+    '::',
+    '::1',
+    '1::',
+    '1:2:3:4:5:6:7:8',
+    '1:2:3:4:5:6:7::',
+    '::ffff:1.2.3.4',
+    '1:2:3:4:5:6:1.2.3.4',
+    'fe80::1%lo',
+    'fe80::1%eth0.1',
+    'ABCD:ef01::1'
+  ]
+
+  for (const host of valid) {
+    t.ok(tcp.isIPv6(host), host)
+    t.is(tcp.isIP(host), 6, host)
+  }
+
+  const invalid = [
+    '::1%',
+    '1:2:3:4:5:6:7:8:9',
+    '1::2::3',
+    ':1',
+    '1:',
+    '12345::1',
+    'g::1',
+    '[::1]',
+    '1:2:3:4:5:6:7:1.2.3.4',
+    '::ffff:256.1.1.1',
+    '%lo'
+  ]
+
+  for (const host of invalid) {
+    t.absent(tcp.isIPv6(host), host)
+    t.is(tcp.isIP(host), 0, host)
+  }
+})
+
+test('isIP returns 0 for anything that is not an address', (t) => {
+  for (const value of ['localhost', 'example.com', '', undefined, null, 4, {}, [], Symbol('x')]) {
+    t.is(tcp.isIP(value), 0)
+    t.is(tcp.isIPv4(value), false)
+    t.is(tcp.isIPv6(value), false)
+  }
+})
