@@ -172,7 +172,12 @@ module.exports = class Server extends EventEmitter {
     })
 
     try {
-      socket._attach(binding.accept(this._handle, socket, this._readBufferSize), this)
+      socket._attach(binding.accept(this._handle, socket, this._readBufferSize), {
+        keepAlive: this._keepAlive,
+        keepAliveInitialDelay: this._keepAliveInitialDelay,
+        noDelay: this._noDelay,
+        pauseOnConnect: this._pauseOnConnect
+      })
     } catch (err) {
       socket.destroy()
       return this.emit('error', err)

@@ -8,7 +8,7 @@
 // JavaScript, and each address is tried on a fresh handle, in order, until
 // one connects.
 
-const { Duplex, Writable, getStreamError } = require('bare-stream')
+const { Duplex, getStreamError } = require('bare-stream')
 const dns = require('bare-dns')
 const binding = require('./native')
 const args = require('./args')
@@ -52,6 +52,11 @@ module.exports = class Socket extends Duplex {
 
     this._counters = [0, 0]
     this._attempts = null
+
+    this._written = 0
+    this._flushed = 0
+    this._pendingChunks = 0
+    this._writeCallbacks = []
 
     this._pendingOpen = null
     this._pendingWrite = null
@@ -243,7 +248,8 @@ module.exports = class Socket extends Duplex {
 
     const flushed = StreamxDuplex.write.call(this, { chunk, encoding: 'buffer' })
 
-    if (cb) this._afterFlush(cb)
+    this._written++
+    if (cb) this._writeCallbacks.push({ seq: this._written, cb })
 
     return flushed
   }
@@ -285,7 +291,10 @@ module.exports = class Socket extends Duplex {
   // when push() reported a full buffer.
   _read() {
     this._readRequested = true
+    this._startReading()
+  }
 
+  _startReading() {
     if (this._state & READING || this._pauseOnConnect || this._handle === null) return
     if ((this._state & CONNECTED) === 0) return
 
@@ -302,14 +311,16 @@ module.exports = class Socket extends Duplex {
   _writev(batch, cb) {
     const chunks = batch.length === 1 ? batch[0].chunk : batch.map(toChunk)
 
+    this._pendingChunks = batch.length
+
     let done
     try {
       done = binding.writev(this._handle, chunks)
     } catch (err) {
-      return cb(this._annotate(err))
+      return this._onwrite(err, cb)
     }
 
-    if (done) cb(null)
+    if (done) this._onwrite(null, cb)
     else this._pendingWrite = cb
   }
 
@@ -317,7 +328,7 @@ module.exports = class Socket extends Duplex {
     try {
       binding.end(this._handle)
     } catch (err) {
-      return cb(this._annotate(err))
+      return this._onend(err, cb)
     }
 
     this._pendingFinal = cb
@@ -326,6 +337,8 @@ module.exports = class Socket extends Duplex {
   _predestroy() {
     if (this._timer) clearTimeout(this._timer)
     this._timer = null
+
+    this._state &= ~CONNECTING
 
     this._closeHandle(false)
 
@@ -339,25 +352,30 @@ module.exports = class Socket extends Duplex {
   _destroy(err, cb) {
     this._closeHandle(false)
 
-    if (this._handle === null) return cb(null)
+    if (this._handle === null) {
+      this._callWriteCallbacks(Infinity, this._writeError())
+      return cb(null)
+    }
 
     this._pendingDestroy = cb
   }
 
   resume() {
+    // A read streamx asked for while paused on connect is still owed.
     if (this._pauseOnConnect) {
       this._pauseOnConnect = false
-      if (this._readableState.buffered === 0) this._read()
+      this._startReading()
     }
 
     return super.resume()
   }
 
-  // Called by the server for an accepted connection.
+  // Called by the server for an accepted connection, with the server's
+  // keepAlive, keepAliveInitialDelay, noDelay and pauseOnConnect.
   _attach(handle, opts) {
     this._handle = handle
     this._state |= CONNECTED
-    this._pauseOnConnect = opts.pauseOnConnect === true
+    this._pauseOnConnect = opts.pauseOnConnect
 
     if (opts.keepAlive) this.setKeepAlive(true, opts.keepAliveInitialDelay)
     if (opts.noDelay) this.setNoDelay(true)
@@ -395,6 +413,9 @@ module.exports = class Socket extends Duplex {
     this._remote = { address, family: family === 6 ? 'IPv6' : 'IPv4', port: this._port }
     this._attempts = { list, i, errors }
 
+    this.emit('connectionAttempt', address, this._port, family)
+    if (this.destroying) return
+
     try {
       this._handle = binding.init(this, this._readBufferSize)
       if (this._state & UNREFED) binding.unref(this._handle)
@@ -413,6 +434,9 @@ module.exports = class Socket extends Duplex {
     // matches this._handle and is ignored.
     if (this._handle) binding.close(this._handle)
     this._handle = null
+
+    this.emit('connectionAttemptFailed', list[i].address, this._port, list[i].family, err)
+    if (this.destroying) return
 
     if (i + 1 < list.length) return this._attempt(list, i + 1, errors)
 
@@ -469,16 +493,38 @@ module.exports = class Socket extends Duplex {
     return false
   }
 
-  _onwrite(err) {
-    const cb = this._pendingWrite
+  _onwrite(err, cb = this._pendingWrite) {
     this._pendingWrite = null
-    if (cb) cb(err ? this._annotate(err) : null)
+    this._flushed += this._pendingChunks
+    this._pendingChunks = 0
+
+    if (err) err = this._annotate(err)
+
+    this._callWriteCallbacks(this._flushed, err)
+
+    if (cb) cb(err)
   }
 
-  _onend(err) {
-    const cb = this._pendingFinal
+  // Write callbacks run in order once their chunk's batch completed, with
+  // its error if it failed; those whose chunk never reached _writev get an
+  // error when the socket closes.
+  _callWriteCallbacks(flushed, err) {
+    const callbacks = this._writeCallbacks
+    let i = 0
+
+    while (i < callbacks.length && callbacks[i].seq <= flushed) i++
+    if (i === 0) return
+
+    const done = callbacks.splice(0, i)
+    for (const { cb } of done) cb(err)
+  }
+
+  // ENOTCONN means the peer is already gone. Everything written before the
+  // end had already reached the kernel, so, as in Node.js, the writable side
+  // still finishes; a reset shows up as a read error of its own.
+  _onend(err, cb = this._pendingFinal) {
     this._pendingFinal = null
-    if (cb) cb(err ? this._annotate(err) : null)
+    if (cb) cb(err && err.code !== 'ENOTCONN' ? this._annotate(err) : null)
   }
 
   _onclose(handle) {
@@ -487,6 +533,8 @@ module.exports = class Socket extends Duplex {
     this._counters = binding.counters(handle)
     this._handle = null
     this._state = (this._state & ~(CLOSING | READING)) | CLOSED
+
+    this._callWriteCallbacks(Infinity, this._writeError())
 
     const cb = this._pendingDestroy
     this._pendingDestroy = null
@@ -537,9 +585,11 @@ module.exports = class Socket extends Duplex {
   // An idle timeout that costs nothing per read or write: the addon stamps
   // the loop time of each one, and the timer, when it fires, asks how long
   // the socket has been idle and sleeps again for the rest. After a
-  // 'timeout', the next one needs new activity first; activity shows as an
-  // idle time shorter than the one seen at the last check plus the time
-  // slept since.
+  // 'timeout', the next one needs new activity first. Without activity the
+  // idle time grows by a whole period between two checks; any activity
+  // since the last check leaves it below what that check saw plus half a
+  // period, a margin wide enough for the timer and the addon to read their
+  // clocks a millisecond apart.
   _armTimer(ms) {
     this._timer = setTimeout(() => this._ontimer(), ms)
     this._timer.unref()
@@ -553,7 +603,7 @@ module.exports = class Socket extends Duplex {
 
     const connected = this._state & CONNECTED && this._handle !== null
     const idle = connected ? binding.idle(this._handle) : timeout
-    const active = this._idleAtTimeout === -1 || idle < this._idleAtTimeout + timeout
+    const active = this._idleAtTimeout === -1 || idle < this._idleAtTimeout + timeout / 2
 
     if (idle < timeout) {
       this._idleAtTimeout = -1
@@ -568,12 +618,6 @@ module.exports = class Socket extends Duplex {
     } else {
       this._idleAtTimeout = idle
     }
-  }
-
-  _afterFlush(cb) {
-    Writable.drained(this).then((flushed) =>
-      flushed ? cb(null) : cb(this._writeError())
-    )
   }
 
   _afterFinish(cb) {

@@ -1,0 +1,208 @@
+const test = require('brittle')
+const { tcp, listen, connect, collect, once } = require('./helpers')
+
+test('listen(0) picks a free port; address() reports it, null when not listening', async (t) => {
+  const server = tcp.createServer()
+  t.is(server.address(), null)
+  t.is(server.listening, false)
+
+  server.listen(0, '127.0.0.1')
+  t.is(server.listening, true, 'listening as soon as the socket is bound')
+  await once(server, 'listening')
+
+  const address = server.address()
+  t.is(address.address, '127.0.0.1')
+  t.is(address.family, 'IPv4')
+  t.ok(address.port > 0)
+
+  await new Promise((resolve) => server.close(resolve))
+  t.is(server.address(), null)
+  t.is(server.listening, false)
+})
+
+test('listen forms: (port, host, backlog, cb), (options, cb), (cb) and a host name', async (t) => {
+  const a = tcp.createServer()
+  await new Promise((resolve) => a.listen(0, '127.0.0.1', 10, resolve))
+  t.ok(a.address().port)
+
+  const b = tcp.createServer()
+  await new Promise((resolve) => b.listen({ port: 0, host: '127.0.0.1', backlog: 5 }, resolve))
+  t.ok(b.address().port)
+
+  const c = tcp.createServer()
+  const looked = []
+  c.on('lookup', (err, address, family, host) => looked.push([err, address, family, host]))
+  await new Promise((resolve) => c.listen(resolve))
+  t.alike(looked, [[null, '127.0.0.1', 4, 'localhost']], 'host defaults to localhost, resolved')
+  t.is(c.address().address, '127.0.0.1')
+
+  for (const server of [a, b, c]) await new Promise((resolve) => server.close(resolve))
+})
+
+test('the connection listener gets a connected socket; connections tracks it', async (t) => {
+  t.plan(6)
+
+  const server = await listen(t, {}, (socket) => {
+    t.ok(socket instanceof tcp.Socket)
+    t.is(server.connections.has(socket), true)
+    t.is(socket.remoteAddress, '127.0.0.1')
+    t.is(socket.localPort, server.address().port)
+
+    socket.on('close', () => {
+      queueMicrotask(() => t.is(server.connections.size, 0, 'removed once closed'))
+    })
+
+    socket.end('hi')
+  })
+
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  const data = await collect(socket)
+  t.is(data.toString(), 'hi')
+  socket.end()
+})
+
+test('server options apply to every accepted socket', async (t) => {
+  const server = await listen(t, { readBufferSize: 10, noDelay: true, keepAlive: true, keepAliveInitialDelay: 3000 }, (socket) => {
+    socket.end(Buffer.alloc(1000, 1))
+  })
+
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  const data = await collect(socket)
+  t.is(data.byteLength, 1000)
+
+  let largest = 0
+  const small = await listen(t, { readBufferSize: 10 }, (socket) => {
+    socket.on('data', (data) => (largest = Math.max(largest, data.byteLength)))
+    socket.on('end', () => socket.end())
+  })
+
+  const client = connect(t, small.address().port, '127.0.0.1')
+  client.end(Buffer.alloc(1000, 2))
+  await once(client, 'close')
+  t.ok(largest > 0 && largest <= 10, `reads were at most ${largest} bytes`)
+})
+
+test('pauseOnConnect leaves data unread until resume()', async (t) => {
+  let peer = null
+  const server = await listen(t, { pauseOnConnect: true }, (socket) => (peer = socket))
+
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  socket.write('waiting')
+  await once(socket, 'connect')
+  await new Promise((resolve) => setTimeout(resolve, 100))
+
+  let received = ''
+  peer.on('data', (data) => (received += data))
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.is(received, '', 'nothing read while paused')
+
+  peer.resume()
+  await once(peer, 'data')
+  t.is(received, 'waiting')
+})
+
+test('close() stops accepting at once and emits close after every connection ended', async (t) => {
+  const accepted = []
+  const server = await listen(t, {}, (socket) => accepted.push(socket))
+  const { port } = server.address()
+
+  const client = connect(t, port, '127.0.0.1')
+  await once(server, 'connection')
+
+  let closed = false
+  server.close(() => (closed = true))
+  t.is(server.closing, true)
+  t.is(server.listening, false)
+
+  const refused = connect(t, port, '127.0.0.1')
+  const [err] = await once(refused, 'error')
+  t.is(err.code, 'ECONNREFUSED', 'new connections are refused while closing')
+
+  client.write('still served')
+  const [data] = await once(accepted[0], 'data')
+  t.is(data.toString(), 'still served', 'existing connections keep working')
+  t.absent(closed, 'no close while a connection lives')
+
+  client.end()
+  accepted[0].end()
+  await once(server, 'close')
+  t.ok(closed)
+  t.is(server.closing, false)
+})
+
+test('close() when not listening calls back with SERVER_IS_CLOSED', async (t) => {
+  const server = tcp.createServer()
+  const [err] = await new Promise((resolve) => server.close((...args) => resolve(args)))
+  t.is(err.code, 'SERVER_IS_CLOSED')
+})
+
+test('EADDRINUSE is an error event; the server can listen again afterwards', async (t) => {
+  const first = await listen(t)
+  const { port } = first.address()
+
+  const second = tcp.createServer()
+  second.listen(port, '127.0.0.1')
+
+  const [err] = await once(second, 'error')
+  t.is(err.code, 'EADDRINUSE')
+  t.is(err.address, '127.0.0.1')
+  t.is(err.port, port)
+  t.ok(['bind', 'listen'].includes(err.syscall))
+  t.is(second.listening, false)
+
+  second.listen(0, '127.0.0.1')
+  await once(second, 'listening')
+  t.ok(second.address().port !== port)
+  await new Promise((resolve) => second.close(resolve))
+})
+
+test('a closed server can listen again', async (t) => {
+  const server = tcp.createServer((socket) => socket.end('again'))
+
+  for (let i = 0; i < 3; i++) {
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+
+    const socket = connect(t, server.address().port, '127.0.0.1')
+    const data = await collect(socket)
+    t.is(data.toString(), 'again', `round ${i}`)
+    socket.end()
+
+    await new Promise((resolve) => server.close(resolve))
+  }
+})
+
+test('listening twice throws SERVER_ALREADY_LISTENING; while closing, SERVER_IS_CLOSED', async (t) => {
+  const server = await listen(t, {}, () => {})
+  t.exception(() => server.listen(0, '127.0.0.1'), /SERVER_ALREADY_LISTENING/)
+
+  const client = connect(t, server.address().port, '127.0.0.1')
+  await once(server, 'connection')
+
+  server.close()
+  t.exception(() => server.listen(0, '127.0.0.1'), /SERVER_IS_CLOSED/)
+  client.destroy()
+})
+
+test('a host name that does not resolve is an error event with ENOTFOUND', async (t) => {
+  const server = tcp.createServer()
+  server.listen(0, 'nonexistent.invalid')
+  const [err] = await once(server, 'error')
+  t.is(err.code, 'ENOTFOUND')
+  t.is(server.listening, false)
+})
+
+test('many clients at once are all accepted and served', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.pipe(socket))
+  const { port } = server.address()
+
+  const results = await Promise.all(
+    Array.from({ length: 200 }, (_, i) => {
+      const socket = connect(t, port, '127.0.0.1')
+      socket.end(`client ${i}`)
+      return collect(socket).then((data) => data.toString() === `client ${i}`)
+    })
+  )
+
+  t.is(results.filter(Boolean).length, 200)
+})

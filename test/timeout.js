@@ -1,0 +1,79 @@
+const test = require('brittle')
+const { listen, connect, once } = require('./helpers')
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+test('an idle socket emits timeout once per idle period', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.resume())
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+
+  let timeouts = 0
+  socket.on('timeout', () => timeouts++)
+  socket.setTimeout(50)
+  t.is(socket.timeout, 50)
+
+  await sleep(300)
+  t.is(timeouts, 1, 'once, however long the idle period lasts')
+
+  socket.write('activity')
+  await sleep(300)
+  t.is(timeouts, 2, 'again after new activity')
+})
+
+test('reads and writes keep pushing the timeout back', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.pipe(socket))
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  socket.resume()
+  await once(socket, 'connect')
+
+  let timeouts = 0
+  socket.setTimeout(150, () => timeouts++)
+
+  for (let i = 0; i < 12; i++) {
+    socket.write('ping')
+    await sleep(25)
+  }
+
+  t.is(timeouts, 0, 'no timeout while traffic flows')
+
+  await sleep(400)
+  t.is(timeouts, 1, 'timeout once traffic stopped')
+})
+
+test('setTimeout(0) disables the timeout and removes the listener', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.resume())
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+
+  let timeouts = 0
+  const ontimeout = () => timeouts++
+  socket.setTimeout(30, ontimeout)
+  socket.setTimeout(0, ontimeout)
+  t.is(socket.timeout, 0)
+  t.is(socket.listenerCount('timeout'), 0)
+
+  await sleep(150)
+  t.is(timeouts, 0)
+})
+
+test('a timeout while connecting or looking up is reported too', async (t) => {
+  const socket = connect(t, 80, 'never.test', { timeout: 30, lookup() {} })
+
+  // Socket timeouts do not keep the process alive, and nothing else does here.
+  const alive = setTimeout(() => {}, 5000)
+  await once(socket, 'timeout')
+  clearTimeout(alive)
+  t.pass('timeout during a lookup that never answers')
+})
+
+test('the timeout does not destroy the socket', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.pipe(socket))
+  const socket = connect(t, server.address().port, '127.0.0.1', { timeout: 30 })
+  await once(socket, 'timeout')
+  t.absent(socket.destroyed)
+
+  socket.write('alive')
+  const [data] = await once(socket, 'data')
+  t.is(data.toString(), 'alive')
+})
