@@ -1,0 +1,39 @@
+const test = require('brittle')
+const { run } = require('./helpers')
+
+test('Bare.exit() with a server, a connecting socket and active connections open', async (t) => {
+  const { code, signal, stderr } = await run(t, 'exit-open.js', ['exit'])
+  t.is(signal, null, 'no abort')
+  t.is(code, 7, 'the exit code the program chose')
+  t.is(stderr, '')
+})
+
+test('an uncaught exception handled with Bare.exit(1) exits cleanly with handles open', async (t) => {
+  const { code, signal, stderr } = await run(t, 'exit-open.js', ['handled'])
+  t.is(signal, null, 'no abort')
+  t.is(code, 1)
+  t.is(stderr, 'uncaught on purpose\n')
+})
+
+test('an unhandled exception with handles open ends as it does in plain Bare', async (t) => {
+  // Bare reports an unhandled exception and aborts, sockets or not; the
+  // addon must add nothing to that, such as a crash of its own.
+  const { signal, stderr } = await run(t, 'exit-open.js', ['throw'])
+  t.is(signal, 'SIGABRT')
+  t.ok(stderr.startsWith('Uncaught Error: uncaught on purpose'), stderr)
+  t.absent(/Segmentation|Assertion|bare-tcp/.test(stderr), 'no report from the addon')
+})
+
+test('unref() lets the process exit with everything still open', async (t) => {
+  const { code, signal, stdout } = await run(t, 'unref.js')
+  t.is(signal, null, 'exited by itself')
+  t.is(code, 0)
+  t.is(stdout, 'unrefed\n')
+})
+
+test('an unref()d connecting socket does not keep the process alive', async (t) => {
+  const { code, signal, stdout } = await run(t, 'unref-lookup.js')
+  t.is(signal, null)
+  t.is(code, 0)
+  t.is(stdout, 'started\n')
+})

@@ -1,0 +1,89 @@
+const test = require('brittle')
+const { tcp, listen, connect, collect, once } = require('./helpers')
+
+test('connecting, pending and readyState through a socket life', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.resume())
+
+  const socket = new tcp.Socket()
+  t.teardown(() => socket.destroy())
+
+  t.is(socket.connecting, false)
+  t.is(socket.pending, true)
+  t.is(socket.readyState, 'closed')
+
+  socket.connect(server.address().port, '127.0.0.1')
+  t.is(socket.connecting, true)
+  t.is(socket.pending, true)
+  t.is(socket.readyState, 'opening')
+
+  await once(socket, 'connect')
+  t.is(socket.connecting, false)
+  t.is(socket.pending, false)
+  t.is(socket.readyState, 'open')
+
+  socket.end()
+  t.is(socket.readyState, 'readOnly')
+
+  socket.destroy()
+  await once(socket, 'close')
+  t.is(socket.readyState, 'closed')
+  t.is(socket.pending, true)
+})
+
+test('readyState is writeOnly after the peer ended', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.end())
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await collect(socket)
+  t.is(socket.readyState, 'writeOnly')
+})
+
+test('local and remote address, family and port on both ends', async (t) => {
+  let accepted = null
+  const server = await listen(t, {}, (socket) => (accepted = socket))
+  const socket = connect(t, server.address().port, '127.0.0.1')
+
+  t.is(socket.localAddress, undefined, 'no local address before connecting')
+  t.alike(socket.address(), {})
+
+  await once(socket, 'connect')
+  while (accepted === null) await new Promise((resolve) => setTimeout(resolve, 1))
+
+  t.is(socket.remoteAddress, '127.0.0.1')
+  t.is(socket.remotePort, server.address().port)
+  t.is(socket.remoteFamily, 'IPv4')
+  t.is(socket.localAddress, '127.0.0.1')
+  t.is(socket.localFamily, 'IPv4')
+  t.alike(socket.address(), { address: '127.0.0.1', family: 'IPv4', port: socket.localPort })
+
+  t.is(accepted.remotePort, socket.localPort)
+  t.is(accepted.localPort, socket.remotePort)
+  t.is(accepted.remoteAddress, '127.0.0.1')
+
+  socket.destroy()
+  await once(socket, 'close')
+  t.is(socket.remoteAddress, '127.0.0.1', 'remote address kept after close')
+})
+
+test('eagerOpen false defers opening until the stream is used', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.end('lazy'))
+  const socket = new tcp.Socket({ eagerOpen: false })
+  t.teardown(() => socket.destroy())
+
+  socket.connect(server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+
+  const data = await collect(socket)
+  t.is(data.toString(), 'lazy')
+})
+
+test('ref() and unref() return the socket or server and can be called in any state', async (t) => {
+  const socket = new tcp.Socket()
+  t.is(socket.unref(), socket)
+  t.is(socket.ref(), socket)
+  socket.destroy()
+  t.is(socket.unref(), socket, 'after destroy too')
+
+  const server = tcp.createServer()
+  t.is(server.unref(), server)
+  t.is(server.ref(), server)
+})
