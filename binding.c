@@ -31,18 +31,34 @@ bare_tcp_exports(js_env_t *env, js_value_t *exports) {
   V("unref", bare_tcp_unref)
   V("keepalive", bare_tcp_keepalive)
   V("nodelay", bare_tcp_nodelay)
+  V("userTimeout", bare_tcp_user_timeout)
+  V("bufferSizes", bare_tcp_buffer_sizes)
+  V("sockopts", bare_tcp_sockopts)
+  V("info", bare_tcp_info)
   V("idle", bare_tcp_idle)
   V("counters", bare_tcp_counters)
   V("resume", bare_tcp_resume)
   V("pause", bare_tcp_pause)
   V("writev", bare_tcp_writev)
   V("end", bare_tcp_end)
+  V("bind", bare_tcp_bind)
   V("connect", bare_tcp_connect)
+  V("open", bare_tcp_open)
+  V("adopt", bare_tcp_adopt)
+  V("socketpair", bare_tcp_socketpair)
   V("listen", bare_tcp_listen)
   V("accept", bare_tcp_accept)
   V("sockname", bare_tcp_sockname)
   V("peername", bare_tcp_peername)
 #undef V
+
+  // Errors JavaScript makes itself carry libuv's numbers too.
+  js_value_t *etimedout;
+  err = js_create_int32(env, UV_ETIMEDOUT, &etimedout);
+  assert(err == 0);
+
+  err = js_set_named_property(env, exports, "ETIMEDOUT", etimedout);
+  assert(err == 0);
 
   return exports;
 }

@@ -4,6 +4,7 @@
 
 const TCPError = require('./errors')
 const constants = require('./constants')
+const ip = require('./ip')
 
 // port: an integer 0 to 65535, or a string of decimal digits naming one
 // (ports arrive as strings from URLs).
@@ -74,22 +75,83 @@ exports.family = function family(value) {
   throw TCPError.INVALID_ARGUMENT('Family must be 0, 4 or 6')
 }
 
-// Connect options shared by socket.connect() and tcp.createConnection():
-//   lookup, hints, family, keepAlive, keepAliveInitialDelay, noDelay, timeout
-exports.connectOptions = function connectOptions(opts) {
+// An AbortSignal, or anything shaped like one: `aborted`, `reason` and
+// addEventListener/removeEventListener.
+exports.signal = function signal(value) {
+  if (value === undefined || value === null) return null
+
+  if (
+    typeof value !== 'object' ||
+    typeof value.aborted !== 'boolean' ||
+    typeof value.addEventListener !== 'function' ||
+    typeof value.removeEventListener !== 'function'
+  ) {
+    throw TCPError.INVALID_ARGUMENT('Signal must be an AbortSignal')
+  }
+
+  return value
+}
+
+// A file descriptor: an integer from 0 to 2^31-1.
+exports.fd = function fd(value) {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
+    throw TCPError.INVALID_FD(value)
+  }
+  return value
+}
+
+exports.optionalInteger = function optionalInteger(value, what, min = 0) {
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 0x7fffffff) {
+    throw TCPError.INVALID_ARGUMENT(`${what} must be an integer from ${min} to 2147483647`)
+  }
+  return value
+}
+
+// The options that tune a connected socket, taken by connect(), open() and
+// createServer() alike:
+//   keepAlive, keepAliveInitialDelay, keepAliveInterval, keepAliveCount,
+//   noDelay, timeout, userTimeout, sendBufferSize, recvBufferSize
+exports.socketOptions = function socketOptions(opts) {
   return {
-    lookup: exports.callback(opts.lookup, 'Lookup'),
-    hints: opts.hints === undefined || opts.hints === null ? 0 : integer(opts.hints, 'Hints'),
-    family: exports.family(opts.family),
     keepAlive: exports.boolean(opts.keepAlive, 'Keep-alive', undefined),
     keepAliveInitialDelay: exports.milliseconds(
       opts.keepAliveInitialDelay,
       'Keep-alive initial delay',
       0
     ),
+    keepAliveInterval: exports.milliseconds(opts.keepAliveInterval, 'Keep-alive interval', 0),
+    keepAliveCount: exports.optionalInteger(opts.keepAliveCount, 'Keep-alive count') || 0,
     noDelay: exports.boolean(opts.noDelay, 'No-delay', undefined),
     timeout:
-      opts.timeout === null ? undefined : exports.milliseconds(opts.timeout, 'Timeout', undefined)
+      opts.timeout === null ? undefined : exports.milliseconds(opts.timeout, 'Timeout', undefined),
+    userTimeout: exports.optionalInteger(opts.userTimeout, 'User timeout'),
+    sendBufferSize: exports.optionalInteger(opts.sendBufferSize, 'Send buffer size', 1),
+    recvBufferSize: exports.optionalInteger(opts.recvBufferSize, 'Receive buffer size', 1)
+  }
+}
+
+// Connect options shared by socket.connect() and tcp.createConnection(): the
+// socket options above, and
+//   lookup, hints, family, localAddress, localPort, signal,
+//   connectAttemptDelay (default 250), connectTimeout
+exports.connectOptions = function connectOptions(opts) {
+  const localAddress = opts.localAddress === undefined || opts.localAddress === null ? null : opts.localAddress
+
+  if (localAddress !== null && ip.isIP(localAddress) === 0) {
+    throw TCPError.INVALID_HOST('Local address must be an IP address')
+  }
+
+  return {
+    ...exports.socketOptions(opts),
+    lookup: exports.callback(opts.lookup, 'Lookup'),
+    hints: opts.hints === undefined || opts.hints === null ? 0 : integer(opts.hints, 'Hints'),
+    family: exports.family(opts.family),
+    localAddress,
+    localPort: opts.localPort === undefined || opts.localPort === null ? 0 : exports.port(opts.localPort),
+    signal: exports.signal(opts.signal),
+    connectAttemptDelay: exports.milliseconds(opts.connectAttemptDelay, 'Connect attempt delay', 250),
+    connectTimeout: exports.milliseconds(opts.connectTimeout, 'Connect timeout', 0)
   }
 }
 
@@ -128,7 +190,8 @@ exports.connect = function connect(argv) {
 
 // listen() accepts:
 //   ([port[, host[, backlog[, options]]]][, onlistening])
-//   (options[, onlistening])   options.port, .host, .backlog, .ipv6Only, .lookup
+//   (options[, onlistening])   options.port, .host, .backlog
+// and in either options: ipv6Only, reusePort, lookup, family, signal.
 // port defaults to 0 (any free port), host to 'localhost', backlog to 511.
 exports.listen = function listen(argv) {
   let [port, host, backlog, opts, onlistening] = argv
@@ -157,6 +220,8 @@ exports.listen = function listen(argv) {
         ? constants.defaults.BACKLOG
         : integer(backlog, 'Backlog'),
     ipv6Only: exports.boolean(opts.ipv6Only, 'ipv6Only', false),
+    reusePort: exports.boolean(opts.reusePort, 'reusePort', false),
+    signal: exports.signal(opts.signal),
     lookup: exports.callback(opts.lookup, 'Lookup'),
     family: exports.family(opts.family),
     onlistening: exports.callback(onlistening, 'Listening listener')

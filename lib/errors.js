@@ -46,6 +46,33 @@ module.exports = class TCPError extends Error {
     )
   }
 
+  static INVALID_FD(fd) {
+    return new TCPError(
+      `File descriptor must be an integer between 0 and 2147483647, got ${describe(fd)}`,
+      'INVALID_FD',
+      TCPError.INVALID_FD
+    )
+  }
+
+  // What an AbortSignal destroys a socket, or fails a listen, with.
+  static ABORT_ERR(reason) {
+    const err = new Error('The operation was aborted', { cause: reason })
+    err.name = 'AbortError'
+    err.code = 'ABORT_ERR'
+    return err
+  }
+
+  // The connect deadline passed, lookup included.
+  static CONNECT_TIMEOUT(host, port, ms, errno) {
+    const err = new Error(`connect ETIMEDOUT ${host}:${port} (no connection within ${ms} ms)`)
+    err.code = 'ETIMEDOUT'
+    err.errno = errno
+    err.syscall = 'connect'
+    err.address = host
+    err.port = port
+    return err
+  }
+
   static WRITE_AFTER_END(msg = 'Cannot write after end') {
     return new TCPError(msg, 'WRITE_AFTER_END', TCPError.WRITE_AFTER_END)
   }

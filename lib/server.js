@@ -1,7 +1,8 @@
 // Server: an EventEmitter over one listening handle. Each connection the
 // addon announces becomes a Socket at once, configured with the server's
 // options, and stays in server.connections until it closes; 'close' waits
-// for the listening handle and for every connection.
+// for the listening handle and for every connection. Connections past
+// maxConnections are accepted only to be closed, and reported as 'drop'.
 
 const EventEmitter = require('bare-events')
 const dns = require('bare-dns')
@@ -13,6 +14,9 @@ const Socket = require('./socket')
 const {
   state: { BINDING, BOUND, CLOSING, UNREFED }
 } = require('./constants')
+
+// The receiver of a dropped connection's callbacks: it only ever closes.
+const dropped = { _onclose() {} }
 
 module.exports = class Server extends EventEmitter {
   constructor(opts = {}, onconnection) {
@@ -29,17 +33,16 @@ module.exports = class Server extends EventEmitter {
     this._handle = null
     this._state = 0
     this._address = null
+    this._signal = null
+    this._onabort = null
 
     this._readBufferSize = args.readBufferSize(opts.readBufferSize)
     this._allowHalfOpen = args.boolean(opts.allowHalfOpen, 'allowHalfOpen', true)
-    this._keepAlive = args.boolean(opts.keepAlive, 'Keep-alive', false)
-    this._keepAliveInitialDelay = args.milliseconds(
-      opts.keepAliveInitialDelay,
-      'Keep-alive initial delay',
-      0
-    )
-    this._noDelay = args.boolean(opts.noDelay, 'No-delay', false)
-    this._pauseOnConnect = args.boolean(opts.pauseOnConnect, 'pauseOnConnect', false)
+    this._socketOptions = {
+      ...args.socketOptions(opts),
+      pauseOnConnect: args.boolean(opts.pauseOnConnect, 'pauseOnConnect', false)
+    }
+    this._maxConnections = maxConnections(opts.maxConnections)
 
     this.connections = new Set()
 
@@ -54,6 +57,15 @@ module.exports = class Server extends EventEmitter {
     return (this._state & CLOSING) !== 0
   }
 
+  // 0 means no limit.
+  get maxConnections() {
+    return this._maxConnections
+  }
+
+  set maxConnections(value) {
+    this._maxConnections = maxConnections(value)
+  }
+
   address() {
     if ((this._state & BOUND) === 0) return null
     if (this._address === null) this._address = binding.sockname(this._handle)
@@ -61,7 +73,8 @@ module.exports = class Server extends EventEmitter {
   }
 
   listen(...argv) {
-    const { port, host, backlog, ipv6Only, lookup, family, onlistening } = args.listen(argv)
+    const { port, host, backlog, ipv6Only, reusePort, lookup, family, signal, onlistening } =
+      args.listen(argv)
 
     if (this._state & CLOSING) throw TCPError.SERVER_IS_CLOSED()
     if (this._state & (BINDING | BOUND)) throw TCPError.SERVER_ALREADY_LISTENING()
@@ -70,8 +83,12 @@ module.exports = class Server extends EventEmitter {
 
     this._state |= BINDING
 
+    const flags = { port, backlog, ipv6Only, reusePort }
+
+    if (signal !== null && this._watchSignal(signal)) return this
+
     if (ip.isIP(host) !== 0) {
-      this._bind(host, port, backlog, ipv6Only)
+      this._bind(host, flags)
       return this
     }
 
@@ -82,9 +99,11 @@ module.exports = class Server extends EventEmitter {
 
     const onlookup = (err, address, family) => {
       if (sync) return queueMicrotask(() => onlookup(err, address, family))
+      if ((this._state & BINDING) === 0) return
+
       if (err) err = TCPError.LOOKUP_FAILED(err, host)
       this.emit('lookup', err, address, family, host)
-      this._onlookup(err, address, port, backlog, ipv6Only)
+      this._onlookup(err, address, flags)
     }
 
     try {
@@ -102,17 +121,26 @@ module.exports = class Server extends EventEmitter {
     onclose = args.callback(onclose, 'Close listener')
 
     if ((this._state & (BINDING | BOUND)) === 0) {
-      if (onclose) queueMicrotask(() => onclose(TCPError.SERVER_IS_CLOSED('Server is not listening')))
+      if (onclose) {
+        queueMicrotask(() => onclose(TCPError.SERVER_IS_CLOSED('Server is not listening')))
+      }
       return this
     }
 
     if (onclose) this.once('close', onclose)
 
-    this._state = (this._state & ~BOUND) | CLOSING
+    this._unwatchSignal()
+    this._state = (this._state & ~(BOUND | BINDING)) | CLOSING
 
     if (this._handle) binding.close(this._handle)
-    else this._closeIfDone()
+    else queueMicrotask(() => this._closeIfDone())
 
+    return this
+  }
+
+  getConnections(cb) {
+    cb = args.callback(cb, 'Callback')
+    queueMicrotask(() => cb(null, this.connections.size))
     return this
   }
 
@@ -128,26 +156,35 @@ module.exports = class Server extends EventEmitter {
     return this
   }
 
-  _onlookup(err, address, port, backlog, ipv6Only) {
-    if (this._state & CLOSING) return this._closeIfDone()
+  async [Symbol.asyncDispose]() {
+    if ((this._state & (BINDING | BOUND | CLOSING)) === 0) return
+
+    const closed = new Promise((resolve) => this.once('close', resolve))
+    if ((this._state & CLOSING) === 0) this.close()
+    await closed
+  }
+
+  _onlookup(err, address, flags) {
+    if ((this._state & BINDING) === 0) return
 
     if (err) {
       this._state &= ~BINDING
       return this.emit('error', err)
     }
 
-    this._bind(address, port, backlog, ipv6Only)
+    this._bind(address, flags)
   }
 
-  _bind(address, port, backlog, ipv6Only) {
+  _bind(address, { port, backlog, ipv6Only, reusePort }) {
     let handle = null
 
     try {
       handle = binding.init(this, this._readBufferSize)
-      binding.listen(handle, address, port, backlog, ipv6Only)
+      binding.listen(handle, address, port, backlog, ipv6Only, reusePort)
     } catch (err) {
       if (handle) binding.close(handle)
       this._state &= ~BINDING
+      this._unwatchSignal()
       queueMicrotask(() => this.emit('error', TCPError.withAddress(err, address, port)))
       return
     }
@@ -166,18 +203,17 @@ module.exports = class Server extends EventEmitter {
   _onconnection(err) {
     if (err) return this.emit('error', err)
 
+    if (this._maxConnections > 0 && this.connections.size >= this._maxConnections) {
+      return this._drop()
+    }
+
     const socket = new Socket({
       readBufferSize: this._readBufferSize,
       allowHalfOpen: this._allowHalfOpen
     })
 
     try {
-      socket._attach(binding.accept(this._handle, socket, this._readBufferSize), {
-        keepAlive: this._keepAlive,
-        keepAliveInitialDelay: this._keepAliveInitialDelay,
-        noDelay: this._noDelay,
-        pauseOnConnect: this._pauseOnConnect
-      })
+      socket._attach(binding.accept(this._handle, socket, this._readBufferSize), this._socketOptions)
     } catch (err) {
       socket.destroy()
       return this.emit('error', err)
@@ -188,6 +224,37 @@ module.exports = class Server extends EventEmitter {
     socket.on('close', () => this._onsocketclose(socket))
 
     this.emit('connection', socket)
+  }
+
+  // The connection has to leave the kernel's queue to be refused, so it is
+  // accepted, described, and closed at once.
+  _drop() {
+    let handle
+
+    try {
+      handle = binding.accept(this._handle, dropped, 1)
+    } catch (err) {
+      return this.emit('error', err)
+    }
+
+    let local = null
+    let remote = null
+
+    try {
+      local = binding.sockname(handle)
+      remote = binding.peername(handle)
+    } catch {}
+
+    binding.close(handle)
+
+    this.emit('drop', {
+      localAddress: local?.address,
+      localPort: local?.port,
+      localFamily: local?.family,
+      remoteAddress: remote?.address,
+      remotePort: remote?.port,
+      remoteFamily: remote?.family
+    })
   }
 
   _onsocketclose(socket) {
@@ -203,9 +270,50 @@ module.exports = class Server extends EventEmitter {
   }
 
   _closeIfDone() {
-    if (this._handle !== null || this.connections.size > 0) return
+    if ((this._state & CLOSING) === 0 || this._handle !== null || this.connections.size > 0) return
 
-    this._state &= ~(CLOSING | BINDING)
+    this._state &= ~CLOSING
     this.emit('close')
   }
+
+  // Aborting closes a listening server, like close(); a listen still
+  // resolving or binding fails with ABORT_ERR instead. Returns true when the
+  // signal had already fired.
+  _watchSignal(signal) {
+    if (signal.aborted) {
+      this._state &= ~BINDING
+      queueMicrotask(() => this.emit('error', TCPError.ABORT_ERR(signal.reason)))
+      return true
+    }
+
+    this._signal = signal
+    this._onabort = () => {
+      this._unwatchSignal()
+
+      if (this._state & BINDING) {
+        this._state &= ~BINDING
+        this.emit('error', TCPError.ABORT_ERR(signal.reason))
+      } else if (this._state & BOUND) {
+        this.close()
+      }
+    }
+    signal.addEventListener('abort', this._onabort)
+
+    return false
+  }
+
+  _unwatchSignal() {
+    if (this._signal === null) return
+    this._signal.removeEventListener('abort', this._onabort)
+    this._signal = null
+    this._onabort = null
+  }
+}
+
+function maxConnections(value) {
+  if (value === undefined || value === null) return 0
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw TCPError.INVALID_ARGUMENT('maxConnections must be a non-negative integer')
+  }
+  return value
 }

@@ -4,9 +4,10 @@
 // handle so that requests in flight end with ECANCELED, and _destroy waits
 // for the close callback.
 //
-// Connecting is the one piece of policy here: names are resolved in
-// JavaScript, and each address is tried on a fresh handle, in order, until
-// one connects.
+// A socket becomes connected in one of four ways: connect() (names resolved
+// here, addresses raced by a Connector), open() on a connected descriptor,
+// being accepted by a Server, or receiving a descriptor over bare-pipe IPC.
+// All four end in _onconnected(), which applies the socket options.
 
 const { Duplex, getStreamError } = require('bare-stream')
 const dns = require('bare-dns')
@@ -14,11 +15,15 @@ const binding = require('./native')
 const args = require('./args')
 const ip = require('./ip')
 const TCPError = require('./errors')
+const Connector = require('./connector')
 const {
   state: { CONNECTING, CONNECTED, READING, CLOSING, CLOSED, UNREFED }
 } = require('./constants')
 
 const StreamxDuplex = Object.getPrototypeOf(Duplex.prototype)
+
+const ipcHandle = Symbol.for('bare.ipc.handle')
+const ipcAccept = Symbol.for('bare.ipc.accept')
 
 module.exports = class Socket extends Duplex {
   constructor(opts = {}) {
@@ -36,22 +41,31 @@ module.exports = class Socket extends Duplex {
     this._allowHalfOpen = allowHalfOpen
     this._pauseOnConnect = false
     this._readRequested = false
+    this._reset = false
 
     this._host = null
     this._port = 0
     this._local = null
     this._remote = null
+    this._connector = null
+    this._connectTimer = null
+    this._signal = null
+    this._onabort = null
 
     this._keepAlive = false
     this._keepAliveInitialDelay = 0
+    this._keepAliveInterval = 0
+    this._keepAliveCount = 0
     this._noDelay = false
+    this._userTimeout = undefined
+    this._sendBufferSize = undefined
+    this._recvBufferSize = undefined
 
     this._timeout = undefined
     this._timer = null
     this._idleAtTimeout = -1
 
-    this._counters = [0, 0]
-    this._attempts = null
+    this._counters = [0, 0, 0]
 
     this._written = 0
     this._flushed = 0
@@ -90,6 +104,32 @@ module.exports = class Socket extends Duplex {
     return this._timeout
   }
 
+  get keepAlive() {
+    return this._keepAlive
+  }
+
+  get keepAliveInitialDelay() {
+    return this._keepAliveInitialDelay
+  }
+
+  get noDelay() {
+    return this._noDelay
+  }
+
+  get userTimeout() {
+    return this._userTimeout
+  }
+
+  // The kernel's sizes once connected (Linux doubles what it is asked for),
+  // before that the size asked for.
+  get sendBufferSize() {
+    return this._connected() ? binding.sockopts(this._handle).sendBufferSize : this._sendBufferSize
+  }
+
+  get recvBufferSize() {
+    return this._connected() ? binding.sockopts(this._handle).recvBufferSize : this._recvBufferSize
+  }
+
   get localAddress() {
     return this._localName()?.address
   }
@@ -115,11 +155,36 @@ module.exports = class Socket extends Duplex {
   }
 
   get bytesRead() {
-    return this._handle ? binding.counters(this._handle)[0] : this._counters[0]
+    return this._currentCounters()[0]
   }
 
   get bytesWritten() {
-    return this._handle ? binding.counters(this._handle)[1] : this._counters[1]
+    return this._currentCounters()[1]
+  }
+
+  // Bytes written by the user that have not reached the kernel yet.
+  get writableLength() {
+    return this._writableState.buffered + this._currentCounters()[2]
+  }
+
+  // bare-pipe IPC: the handle to send, or to receive a descriptor into.
+  get [ipcHandle]() {
+    if (this._handle === null && !this.destroying) {
+      this._handle = binding.init(this, this._readBufferSize)
+      if (this._state & UNREFED) binding.unref(this._handle)
+    }
+
+    return this._handle
+  }
+
+  [ipcAccept]() {
+    try {
+      binding.adopt(this._handle)
+    } catch (err) {
+      return this.destroy(err)
+    }
+
+    this._onconnected(this._handle, null, 0)
   }
 
   address() {
@@ -130,26 +195,22 @@ module.exports = class Socket extends Duplex {
   connect(...argv) {
     const { port, host, opts, onconnect } = args.connect(argv)
 
-    if (this.destroying) throw TCPError.SOCKET_IS_CLOSED()
-    if (this._state & (CONNECTING | CONNECTED)) throw TCPError.SOCKET_ALREADY_CONNECTED()
+    this._checkUnconnected()
+    this._configure(opts)
 
-    if (opts.keepAlive !== undefined) this.setKeepAlive(opts.keepAlive, opts.keepAliveInitialDelay)
-    if (opts.noDelay !== undefined) this.setNoDelay(opts.noDelay)
-    if (opts.timeout !== undefined) this.setTimeout(opts.timeout)
     if (onconnect) this.once('connect', onconnect)
 
     this._state |= CONNECTING
     this._host = host
     this._port = port
 
+    if (opts.signal) this._watchSignal(opts.signal)
+    if (opts.connectTimeout > 0) this._startConnectTimer(opts.connectTimeout)
+
     const family = ip.isIP(host)
 
     if (family !== 0) {
-      if (opts.family !== 0 && opts.family !== family) {
-        queueMicrotask(() => this.destroy(TCPError.INVALID_HOST(`${host} is not an IPv${opts.family} address`)))
-      } else {
-        this._attempt([{ address: host, family }], 0, [])
-      }
+      this._race([{ address: host, family }], opts)
       return this
     }
 
@@ -160,8 +221,8 @@ module.exports = class Socket extends Duplex {
     let sync = true
 
     const onlookup = (err, addresses, family) => {
-      if (sync) queueMicrotask(() => this._onlookup(err, addresses, family, opts.family))
-      else this._onlookup(err, addresses, family, opts.family)
+      if (sync) queueMicrotask(() => this._onlookup(err, addresses, family, opts))
+      else this._onlookup(err, addresses, family, opts)
     }
 
     try {
@@ -175,16 +236,62 @@ module.exports = class Socket extends Duplex {
     return this
   }
 
-  setKeepAlive(enable = false, delay = 0) {
+  // open(fd[, options][, onconnect]), open(options[, onconnect]) with
+  // options.fd: adopt a descriptor of a TCP socket that is already
+  // connected. 'connect' follows, asynchronously.
+  open(fd, opts, onconnect) {
+    if (typeof fd === 'object' && fd !== null) {
+      onconnect = opts
+      opts = fd
+      fd = opts.fd
+    } else if (typeof opts === 'function') {
+      onconnect = opts
+      opts = undefined
+    }
+
+    fd = args.fd(fd)
+    opts = args.socketOptions(args.options(opts, 'Options'))
+    onconnect = args.callback(onconnect, 'Connect listener')
+
+    this._checkUnconnected()
+    this._configure(opts)
+
+    const handle = binding.init(this, this._readBufferSize)
+
+    try {
+      binding.open(handle, fd)
+    } catch (err) {
+      binding.close(handle)
+      throw err
+    }
+
+    if (this._state & UNREFED) binding.unref(handle)
+    if (onconnect) this.once('connect', onconnect)
+
+    this._state |= CONNECTING
+    queueMicrotask(() => {
+      if (this.destroying) return binding.close(handle)
+      this._onconnected(handle, null, 0)
+    })
+
+    return this
+  }
+
+  setKeepAlive(enable = false, delay = 0, opts = {}) {
     if (typeof enable === 'number') {
+      opts = delay
       delay = enable
       enable = false
     }
 
+    opts = args.options(opts, 'Keep-alive options')
+
     this._keepAlive = args.boolean(enable, 'Keep-alive', false)
     this._keepAliveInitialDelay = args.milliseconds(delay, 'Keep-alive initial delay', 0)
+    this._keepAliveInterval = args.milliseconds(opts.interval, 'Keep-alive interval', this._keepAliveInterval)
+    this._keepAliveCount = args.optionalInteger(opts.count, 'Keep-alive count') ?? this._keepAliveCount
 
-    if (this._state & CONNECTED && this._handle) this._applyKeepAlive()
+    if (this._connected()) this._applyKeepAlive()
 
     return this
   }
@@ -192,9 +299,44 @@ module.exports = class Socket extends Duplex {
   setNoDelay(enable = true) {
     this._noDelay = args.boolean(enable, 'No-delay', true)
 
-    if (this._state & CONNECTED && this._handle) binding.nodelay(this._handle, this._noDelay)
+    if (this._connected()) binding.nodelay(this._handle, this._noDelay)
 
     return this
+  }
+
+  // TCP_USER_TIMEOUT: fail the connection when sent data stays
+  // unacknowledged for `ms` milliseconds; 0 restores the system default.
+  setUserTimeout(ms) {
+    this._userTimeout = args.optionalInteger(ms, 'User timeout')
+    if (this._userTimeout === undefined) throw TCPError.INVALID_ARGUMENT('User timeout is required')
+
+    if (this._connected()) binding.userTimeout(this._handle, this._userTimeout)
+
+    return this
+  }
+
+  setSendBufferSize(size) {
+    this._sendBufferSize = args.optionalInteger(size, 'Send buffer size', 1)
+    if (this._sendBufferSize === undefined) throw TCPError.INVALID_ARGUMENT('Send buffer size is required')
+
+    if (this._connected()) binding.bufferSizes(this._handle, this._sendBufferSize, 0)
+
+    return this
+  }
+
+  setRecvBufferSize(size) {
+    this._recvBufferSize = args.optionalInteger(size, 'Receive buffer size', 1)
+    if (this._recvBufferSize === undefined) throw TCPError.INVALID_ARGUMENT('Receive buffer size is required')
+
+    if (this._connected()) binding.bufferSizes(this._handle, 0, this._recvBufferSize)
+
+    return this
+  }
+
+  // Live statistics from the kernel's TCP_INFO; null before connecting,
+  // after closing, and where the platform has none.
+  getInfo() {
+    return this._connected() ? binding.info(this._handle) : null
   }
 
   setTimeout(ms, ontimeout) {
@@ -219,14 +361,42 @@ module.exports = class Socket extends Duplex {
 
   ref() {
     this._state &= ~UNREFED
-    if (this._handle) binding.ref(this._handle)
+    if (this._handle && (this._state & CLOSING) === 0) binding.ref(this._handle)
+    if (this._connector) this._connector.ref()
+    if (this._connectTimer) this._connectTimer.ref()
     return this
   }
 
   unref() {
     this._state |= UNREFED
-    if (this._handle) binding.unref(this._handle)
+    if (this._handle && (this._state & CLOSING) === 0) binding.unref(this._handle)
+    if (this._connector) this._connector.unref()
+    if (this._connectTimer) this._connectTimer.unref()
     return this
+  }
+
+  // Close with a TCP RST instead of a FIN: the peer sees ECONNRESET.
+  resetAndDestroy() {
+    if ((this._state & (CONNECTING | CONNECTED)) === 0) {
+      return this.destroy(TCPError.SOCKET_IS_CLOSED('Socket is not connected'))
+    }
+
+    this._reset = true
+    return this.destroy()
+  }
+
+  async [Symbol.asyncDispose]() {
+    if (this.destroyed) return
+
+    const closed = new Promise((resolve) => this.once('close', resolve))
+    this.destroy()
+    await closed
+  }
+
+  // 'close' tells whether the socket closed because of an error.
+  emit(name, ...argv) {
+    if (name === 'close' && argv.length === 0) return super.emit('close', getStreamError(this) !== null)
+    return super.emit(name, ...argv)
   }
 
   write(chunk, encoding, cb) {
@@ -295,8 +465,7 @@ module.exports = class Socket extends Duplex {
   }
 
   _startReading() {
-    if (this._state & READING || this._pauseOnConnect || this._handle === null) return
-    if ((this._state & CONNECTED) === 0) return
+    if (this._state & READING || this._pauseOnConnect || !this._connected()) return
 
     this._state |= READING
 
@@ -335,12 +504,12 @@ module.exports = class Socket extends Duplex {
   }
 
   _predestroy() {
+    this._stopConnecting()
+
     if (this._timer) clearTimeout(this._timer)
     this._timer = null
 
-    this._state &= ~CONNECTING
-
-    this._closeHandle(false)
+    this._closeHandle()
 
     if (this._pendingOpen) {
       const cb = this._pendingOpen
@@ -350,7 +519,9 @@ module.exports = class Socket extends Duplex {
   }
 
   _destroy(err, cb) {
-    this._closeHandle(false)
+    this._stopConnecting()
+    this._closeHandle()
+    this._unwatchSignal()
 
     if (this._handle === null) {
       this._callWriteCallbacks(Infinity, this._writeError())
@@ -371,17 +542,34 @@ module.exports = class Socket extends Duplex {
   }
 
   // Called by the server for an accepted connection, with the server's
-  // keepAlive, keepAliveInitialDelay, noDelay and pauseOnConnect.
+  // socket options and pauseOnConnect.
   _attach(handle, opts) {
-    this._handle = handle
-    this._state |= CONNECTED
+    this._configure(opts)
     this._pauseOnConnect = opts.pauseOnConnect
-
-    if (opts.keepAlive) this.setKeepAlive(true, opts.keepAliveInitialDelay)
-    if (opts.noDelay) this.setNoDelay(true)
+    this._onconnected(handle, null, 0)
   }
 
-  _onlookup(err, addresses, family, wanted) {
+  _checkUnconnected() {
+    if (this.destroying) throw TCPError.SOCKET_IS_CLOSED()
+    if (this._state & (CONNECTING | CONNECTED)) throw TCPError.SOCKET_ALREADY_CONNECTED()
+  }
+
+  // Records the socket options; they reach the kernel in _onconnected().
+  _configure(opts) {
+    if (opts.keepAlive !== undefined) {
+      this._keepAlive = opts.keepAlive
+      this._keepAliveInitialDelay = opts.keepAliveInitialDelay
+    }
+    if (opts.keepAliveInterval) this._keepAliveInterval = opts.keepAliveInterval
+    if (opts.keepAliveCount) this._keepAliveCount = opts.keepAliveCount
+    if (opts.noDelay !== undefined) this._noDelay = opts.noDelay
+    if (opts.userTimeout !== undefined) this._userTimeout = opts.userTimeout
+    if (opts.sendBufferSize !== undefined) this._sendBufferSize = opts.sendBufferSize
+    if (opts.recvBufferSize !== undefined) this._recvBufferSize = opts.recvBufferSize
+    if (opts.timeout !== undefined) this.setTimeout(opts.timeout)
+  }
+
+  _onlookup(err, addresses, family, opts) {
     if (this.destroying) return
 
     if (err) {
@@ -392,72 +580,64 @@ module.exports = class Socket extends Duplex {
 
     // A lookup may answer with one address, Node.js style, or with all.
     const list = (Array.isArray(addresses) ? addresses : [{ address: addresses, family }])
-      .map((entry) => ({ address: entry.address, family: ip.isIP(entry.address) }))
-      .filter((entry) => entry.family !== 0 && (wanted === 0 || entry.family === wanted))
+      .map((entry) => ({ address: entry && entry.address, family: ip.isIP(entry && entry.address) }))
+      .filter((entry) => entry.family !== 0)
 
     for (const entry of list) this.emit('lookup', null, entry.address, entry.family, this._host)
 
     if (this.destroying) return
 
-    if (list.length === 0) {
-      const err = TCPError.LOOKUP_FAILED({ code: 'ENOTFOUND' }, this._host)
-      return this.destroy(err)
-    }
-
-    this._attempt(list, 0, [])
+    this._race(list, opts)
   }
 
-  _attempt(list, i, errors) {
-    const { address, family } = list[i]
+  _race(list, opts) {
+    const wanted = opts.localAddress !== null ? ip.isIP(opts.localAddress) : opts.family
+    const usable = wanted === 0 ? list : list.filter((entry) => entry.family === wanted)
 
-    this._remote = { address, family: family === 6 ? 'IPv6' : 'IPv4', port: this._port }
-    this._attempts = { list, i, errors }
-
-    this.emit('connectionAttempt', address, this._port, family)
-    if (this.destroying) return
-
-    try {
-      this._handle = binding.init(this, this._readBufferSize)
-      if (this._state & UNREFED) binding.unref(this._handle)
-      binding.connect(this._handle, address, this._port)
-    } catch (err) {
-      this._attemptFailed(this._annotate(err))
+    if (usable.length === 0) {
+      const err =
+        list.length === 0
+          ? TCPError.LOOKUP_FAILED({ code: 'ENOTFOUND' }, this._host)
+          : TCPError.INVALID_HOST(`${this._host} has no IPv${wanted} address`)
+      return queueMicrotask(() => this.destroy(err))
     }
-  }
 
-  _attemptFailed(err) {
-    const { list, i, errors } = this._attempts
+    this._connector = new Connector(this, usable, this._port, {
+      delay: opts.connectAttemptDelay,
+      localAddress: opts.localAddress,
+      localPort: opts.localPort
+    })
 
-    errors.push(err)
-
-    // The failed handle closes on its own; its close callback no longer
-    // matches this._handle and is ignored.
-    if (this._handle) binding.close(this._handle)
-    this._handle = null
-
-    this.emit('connectionAttemptFailed', list[i].address, this._port, list[i].family, err)
-    if (this.destroying) return
-
-    if (i + 1 < list.length) return this._attempt(list, i + 1, errors)
-
-    this._attempts = null
-    this._remote = null
-    this._state &= ~CONNECTING
-
-    this.destroy(errors.length === 1 ? errors[0] : TCPError.CONNECT_FAILED(this._host, this._port, errors))
+    this._connector.start()
   }
 
   _onconnect(handle, err) {
-    if (handle !== this._handle || this.destroying) return
+    if (this._connector !== null && this._connector.owns(handle)) {
+      this._connector.onconnect(handle, err ? this._annotate(err) : null)
+    }
+  }
 
-    if (err) return this._attemptFailed(this._annotate(err))
+  _onconnectfailed(err) {
+    this._connector = null
+    this._remote = null
+    this._state &= ~CONNECTING
+    this.destroy(err)
+  }
 
-    this._attempts = null
+  _onconnected(handle, address, family) {
+    this._connector = null
+    this._handle = handle
     this._state = (this._state & ~CONNECTING) | CONNECTED
 
+    if (address !== null) {
+      this._remote = { address, family: family === 6 ? 'IPv6' : 'IPv4', port: this._port }
+    }
+
+    if (this._connectTimer) clearTimeout(this._connectTimer)
+    this._connectTimer = null
+
     try {
-      if (this._keepAlive) this._applyKeepAlive()
-      if (this._noDelay) binding.nodelay(this._handle, true)
+      this._applyOptions()
     } catch (err) {
       return this.destroy(this._annotate(err))
     }
@@ -469,6 +649,27 @@ module.exports = class Socket extends Duplex {
     }
 
     this.emit('connect')
+  }
+
+  _applyOptions() {
+    if (this._keepAlive) this._applyKeepAlive()
+    if (this._noDelay) binding.nodelay(this._handle, true)
+    if (this._userTimeout !== undefined) binding.userTimeout(this._handle, this._userTimeout)
+    if (this._sendBufferSize !== undefined || this._recvBufferSize !== undefined) {
+      binding.bufferSizes(this._handle, this._sendBufferSize || 0, this._recvBufferSize || 0)
+    }
+  }
+
+  // The kernel counts keep-alive times in whole seconds: a time under a
+  // second means "soon", not "never", and 0 keeps the system's value.
+  _applyKeepAlive() {
+    binding.keepalive(
+      this._handle,
+      this._keepAlive,
+      seconds(this._keepAliveInitialDelay),
+      seconds(this._keepAliveInterval),
+      this._keepAliveCount
+    )
   }
 
   _onread(err, data) {
@@ -541,22 +742,68 @@ module.exports = class Socket extends Duplex {
     if (cb) cb(null)
   }
 
-  _closeHandle(reset) {
+  _closeHandle() {
     if (this._handle === null || this._state & CLOSING) return
 
     this._state |= CLOSING
-    binding.close(this._handle, reset)
+    binding.close(this._handle, this._reset)
   }
 
-  _applyKeepAlive() {
-    // The addon takes whole seconds; a delay under a second means "soon",
-    // not "never".
-    const seconds = this._keepAliveInitialDelay > 0 ? Math.max(1, Math.floor(this._keepAliveInitialDelay / 1000)) : 0
-    binding.keepalive(this._handle, this._keepAlive, seconds)
+  _stopConnecting() {
+    this._state &= ~CONNECTING
+
+    if (this._connector !== null) this._connector.cancel()
+    this._connector = null
+
+    if (this._connectTimer) clearTimeout(this._connectTimer)
+    this._connectTimer = null
+  }
+
+  // connectTimeout: one deadline for the lookup and every attempt.
+  _startConnectTimer(ms) {
+    this._connectTimer = setTimeout(() => {
+      this._connectTimer = null
+      if ((this._state & CONNECTING) === 0 || this.destroying) return
+      this.destroy(TCPError.CONNECT_TIMEOUT(this._host, this._port, ms, binding.ETIMEDOUT))
+    }, ms)
+
+    if (this._state & UNREFED) this._connectTimer.unref()
+  }
+
+  // An aborted signal destroys the socket with ABORT_ERR, at any time in its
+  // life, as Node.js does.
+  _watchSignal(signal) {
+    if (signal.aborted) {
+      queueMicrotask(() => this.destroy(TCPError.ABORT_ERR(signal.reason)))
+      return
+    }
+
+    this._signal = signal
+    this._onabort = () => this.destroy(TCPError.ABORT_ERR(signal.reason))
+    signal.addEventListener('abort', this._onabort)
+  }
+
+  _unwatchSignal() {
+    if (this._signal === null) return
+    this._signal.removeEventListener('abort', this._onabort)
+    this._signal = null
+    this._onabort = null
+  }
+
+  _connected() {
+    return (this._state & CONNECTED) !== 0 && (this._state & CLOSING) === 0 && this._handle !== null
+  }
+
+  _isUnrefed() {
+    return (this._state & UNREFED) !== 0
+  }
+
+  _currentCounters() {
+    return this._handle !== null && this._state & CONNECTED ? binding.counters(this._handle) : this._counters
   }
 
   _localName() {
-    if (this._local === null && this._handle !== null && this._state & CONNECTED) {
+    if (this._local === null && this._connected()) {
       try {
         this._local = binding.sockname(this._handle)
       } catch {
@@ -578,7 +825,7 @@ module.exports = class Socket extends Duplex {
   }
 
   _annotate(err) {
-    const remote = this._remote || (this._state & CONNECTED ? this._remoteName() : null)
+    const remote = this._remote || this._remoteName()
     return remote ? TCPError.withAddress(err, remote.address, remote.port) : err
   }
 
@@ -601,8 +848,7 @@ module.exports = class Socket extends Duplex {
     const timeout = this._timeout
     if (!timeout || this.destroying) return
 
-    const connected = this._state & CONNECTED && this._handle !== null
-    const idle = connected ? binding.idle(this._handle) : timeout
+    const idle = this._connected() ? binding.idle(this._handle) : timeout
     const active = this._idleAtTimeout === -1 || idle < this._idleAtTimeout + timeout / 2
 
     if (idle < timeout) {
@@ -611,13 +857,9 @@ module.exports = class Socket extends Duplex {
     }
 
     this._armTimer(timeout)
+    this._idleAtTimeout = idle
 
-    if (active) {
-      this._idleAtTimeout = idle
-      this.emit('timeout')
-    } else {
-      this._idleAtTimeout = idle
-    }
+    if (active) this.emit('timeout')
   }
 
   _afterFinish(cb) {
@@ -643,4 +885,8 @@ module.exports = class Socket extends Duplex {
 
 function toChunk(data) {
   return data.chunk
+}
+
+function seconds(ms) {
+  return ms > 0 ? Math.max(1, Math.floor(ms / 1000)) : 0
 }

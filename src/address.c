@@ -122,8 +122,14 @@ bare_tcp__name(js_env_t *env, js_callback_info_t *info, bool peer) {
   struct sockaddr_storage addr;
   int len = sizeof(addr);
 
-  err = peer ? uv_tcp_getpeername(&handle->tcp, (struct sockaddr *) &addr, &len)
-             : uv_tcp_getsockname(&handle->tcp, (struct sockaddr *) &addr, &len);
+  if (peer && handle->peer.ss_family != 0) {
+    addr = handle->peer;
+    err = 0;
+  } else if (peer) {
+    err = uv_tcp_getpeername(&handle->tcp, (struct sockaddr *) &addr, &len);
+  } else {
+    err = uv_tcp_getsockname(&handle->tcp, (struct sockaddr *) &addr, &len);
+  }
 
   if (err < 0) {
     bare_tcp__throw(env, err, peer ? "getpeername" : "getsockname");

@@ -1,4 +1,9 @@
 /*
+ * The ways a socket becomes connected: connect (optionally after binding a
+ * local address), open on a connected descriptor, adopt a descriptor that
+ * bare-pipe moved into the handle, and socketpair for the descriptors such
+ * transfers travel over.
+ *
  * One connect attempt per handle. JavaScript resolves names and walks the
  * list of addresses, opening a new handle for each attempt, because a socket
  * whose connect failed cannot be connected again.
@@ -10,6 +15,8 @@
  */
 
 #include <assert.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #include "tcp.h"
 
@@ -26,6 +33,8 @@ bare_tcp__on_connect(uv_connect_t *req, int status) {
   if (status == 0) {
     handle->state |= bare_tcp_state_connected;
     handle->last_active = uv_now(module->loop);
+  } else {
+    memset(&handle->peer, 0, sizeof(handle->peer));
   }
 
   if (module->exiting) return;
@@ -88,6 +97,169 @@ bare_tcp_connect(js_env_t *env, js_callback_info_t *info) {
   }
 
   handle->state |= bare_tcp_state_connecting;
+  handle->peer = addr;
 
   return NULL;
+}
+
+/* bind(handle, ip, port): the local end of a connection about to be made. */
+js_value_t *
+bare_tcp_bind(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 3;
+  js_value_t *argv[3];
+
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  if (handle == NULL) return NULL;
+
+  if (handle->state & (bare_tcp_state_connecting | bare_tcp_state_connected | bare_tcp_state_listening)) {
+    bare_tcp__throw_code(env, "SOCKET_ALREADY_CONNECTED", "Socket is already connected");
+    return NULL;
+  }
+
+  uint32_t port;
+  if (argc < 3 || !bare_tcp__get_uint32(env, argv[2], 65535, &port)) {
+    bare_tcp__throw_code(env, "INVALID_PORT", "Port must be an integer between 0 and 65535");
+    return NULL;
+  }
+
+  struct sockaddr_storage addr;
+  err = bare_tcp__parse_address(env, argv[1], port, &addr);
+  if (err < 0) return NULL;
+
+  err = uv_tcp_bind(&handle->tcp, (struct sockaddr *) &addr, 0);
+  if (err < 0) {
+    bare_tcp__throw(env, err, "bind");
+    return NULL;
+  }
+
+  return NULL;
+}
+
+/*
+ * Marks a handle whose descriptor is already connected as connected, and
+ * records its peer. Fails, leaving the state alone, when the descriptor is
+ * not a connected TCP socket.
+ */
+static int
+bare_tcp__adopt(bare_tcp_t *handle) {
+  struct sockaddr_storage peer;
+  int len = sizeof(peer);
+
+  int err = uv_tcp_getpeername(&handle->tcp, (struct sockaddr *) &peer, &len);
+  if (err < 0) return err;
+
+  handle->peer = peer;
+  handle->state |= bare_tcp_state_connected;
+  handle->last_active = uv_now(handle->module->loop);
+
+  return 0;
+}
+
+/*
+ * Checks that a descriptor is a connected IPv4 or IPv6 stream socket before
+ * libuv takes it over: once it does, closing the handle closes the
+ * descriptor, which must not happen to one the caller still owns.
+ */
+static bool
+bare_tcp__is_connected_tcp(int fd) {
+  int type;
+  socklen_t len = sizeof(type);
+
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) return false;
+
+  struct sockaddr_storage addr;
+  len = sizeof(addr);
+
+  if (getsockname(fd, (struct sockaddr *) &addr, &len) != 0) return false;
+  if (addr.ss_family != AF_INET && addr.ss_family != AF_INET6) return false;
+
+  len = sizeof(addr);
+  return getpeername(fd, (struct sockaddr *) &addr, &len) == 0;
+}
+
+/* open(handle, fd) */
+js_value_t *
+bare_tcp_open(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 2;
+  js_value_t *argv[2];
+
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  if (handle == NULL) return NULL;
+
+  if (handle->state & (bare_tcp_state_connecting | bare_tcp_state_connected | bare_tcp_state_listening)) {
+    bare_tcp__throw_code(env, "SOCKET_ALREADY_CONNECTED", "Socket is already connected");
+    return NULL;
+  }
+
+  uint32_t fd;
+  if (argc < 2 || !bare_tcp__get_uint32(env, argv[1], INT32_MAX, &fd) || !bare_tcp__is_connected_tcp((int) fd)) {
+    bare_tcp__throw_code(env, "INVALID_FD", "File descriptor must be a connected TCP socket");
+    return NULL;
+  }
+
+  err = uv_tcp_open(&handle->tcp, (uv_os_sock_t) fd);
+  if (err < 0) {
+    bare_tcp__throw(env, err, "open");
+    return NULL;
+  }
+
+  err = bare_tcp__adopt(handle);
+  if (err < 0) {
+    bare_tcp__throw(env, err, "getpeername");
+    return NULL;
+  }
+
+  return NULL;
+}
+
+/* adopt(handle): the handle received a connected descriptor over IPC. */
+js_value_t *
+bare_tcp_adopt(js_env_t *env, js_callback_info_t *info) {
+  size_t argc = 1;
+  js_value_t *argv[1];
+
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  if (handle == NULL) return NULL;
+
+  int err = bare_tcp__adopt(handle);
+  if (err < 0) {
+    bare_tcp__throw(env, err, "getpeername");
+    return NULL;
+  }
+
+  return NULL;
+}
+
+/* socketpair(): two connected descriptors, for handle passing with bare-pipe. */
+js_value_t *
+bare_tcp_socketpair(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  (void) info;
+
+  uv_os_sock_t fds[2];
+  err = uv_socketpair(SOCK_STREAM, 0, fds, 0, 0);
+  if (err < 0) {
+    bare_tcp__throw(env, err, "socketpair");
+    return NULL;
+  }
+
+  js_value_t *result;
+  err = js_create_array_with_length(env, 2, &result);
+  assert(err == 0);
+
+  for (uint32_t i = 0; i < 2; i++) {
+    js_value_t *fd;
+    err = js_create_int32(env, fds[i], &fd);
+    assert(err == 0);
+
+    err = js_set_element(env, result, i, fd);
+    assert(err == 0);
+  }
+
+  return result;
 }

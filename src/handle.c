@@ -311,7 +311,7 @@ bare_tcp_close(js_env_t *env, js_callback_info_t *info) {
   return NULL;
 }
 
-static bare_tcp_t *
+bare_tcp_t *
 bare_tcp__unwrap_args(js_env_t *env, js_callback_info_t *info, size_t *argc, js_value_t *argv[]) {
   int err;
 
@@ -353,57 +353,6 @@ bare_tcp_unref(js_env_t *env, js_callback_info_t *info) {
 }
 
 js_value_t *
-bare_tcp_keepalive(js_env_t *env, js_callback_info_t *info) {
-  size_t argc = 3;
-  js_value_t *argv[3];
-
-  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
-  if (handle == NULL) return NULL;
-
-  bool enable = false;
-  uint32_t delay = 0;
-
-  if (argc < 3 || !bare_tcp__get_bool(env, argv[1], &enable) || !bare_tcp__get_uint32(env, argv[2], INT32_MAX, &delay)) {
-    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "keepalive() takes a boolean and a delay in seconds");
-    return NULL;
-  }
-
-  // Linux rejects a zero delay; JavaScript has already turned 0 into its
-  // default, so a zero here only comes with enable false.
-  int err = uv_tcp_keepalive(&handle->tcp, enable, enable && delay == 0 ? 1 : delay);
-  if (err < 0) {
-    bare_tcp__throw(env, err, "setsockopt");
-    return NULL;
-  }
-
-  return NULL;
-}
-
-js_value_t *
-bare_tcp_nodelay(js_env_t *env, js_callback_info_t *info) {
-  size_t argc = 2;
-  js_value_t *argv[2];
-
-  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
-  if (handle == NULL) return NULL;
-
-  bool enable = false;
-
-  if (argc < 2 || !bare_tcp__get_bool(env, argv[1], &enable)) {
-    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "nodelay() takes a boolean");
-    return NULL;
-  }
-
-  int err = uv_tcp_nodelay(&handle->tcp, enable);
-  if (err < 0) {
-    bare_tcp__throw(env, err, "setsockopt");
-    return NULL;
-  }
-
-  return NULL;
-}
-
-js_value_t *
 bare_tcp_idle(js_env_t *env, js_callback_info_t *info) {
   int err;
 
@@ -440,20 +389,25 @@ bare_tcp_counters(js_env_t *env, js_callback_info_t *info) {
   bare_tcp_t *handle = bare_tcp__unwrap(env, argv[0]);
   if (handle == NULL) return NULL;
 
+  // [bytesRead, bytesWritten, bytes of the write in flight]
+  double counters[] = {
+    (double) handle->bytes_read,
+    (double) handle->bytes_written,
+    (double) handle->write_pending_len,
+  };
+
   js_value_t *result;
-  err = js_create_array_with_length(env, 2, &result);
+  err = js_create_array_with_length(env, 3, &result);
   assert(err == 0);
 
-  js_value_t *bytes_read, *bytes_written;
-  err = js_create_double(env, (double) handle->bytes_read, &bytes_read);
-  assert(err == 0);
-  err = js_create_double(env, (double) handle->bytes_written, &bytes_written);
-  assert(err == 0);
+  for (uint32_t i = 0; i < 3; i++) {
+    js_value_t *value;
+    err = js_create_double(env, counters[i], &value);
+    assert(err == 0);
 
-  err = js_set_element(env, result, 0, bytes_read);
-  assert(err == 0);
-  err = js_set_element(env, result, 1, bytes_written);
-  assert(err == 0);
+    err = js_set_element(env, result, i, value);
+    assert(err == 0);
+  }
 
   return result;
 }

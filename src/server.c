@@ -44,13 +44,13 @@ bare_tcp__on_connection(uv_stream_t *server, int status) {
   assert(err == 0);
 }
 
-/* listen(handle, ip, port, backlog, ipv6Only) */
+/* listen(handle, ip, port, backlog, ipv6Only, reusePort) */
 js_value_t *
 bare_tcp_listen(js_env_t *env, js_callback_info_t *info) {
   int err;
 
-  size_t argc = 5;
-  js_value_t *argv[5];
+  size_t argc = 6;
+  js_value_t *argv[6];
 
   err = js_get_callback_info(env, info, &argc, argv, NULL, NULL);
   assert(err == 0);
@@ -64,15 +64,15 @@ bare_tcp_listen(js_env_t *env, js_callback_info_t *info) {
   }
 
   uint32_t port, backlog;
-  bool ipv6_only = false;
+  bool ipv6_only = false, reuse_port = false;
 
-  if (argc < 5 || !bare_tcp__get_uint32(env, argv[2], 65535, &port)) {
+  if (argc < 6 || !bare_tcp__get_uint32(env, argv[2], 65535, &port)) {
     bare_tcp__throw_code(env, "INVALID_PORT", "Port must be an integer between 0 and 65535");
     return NULL;
   }
 
-  if (!bare_tcp__get_uint32(env, argv[3], INT32_MAX, &backlog) || !bare_tcp__get_bool(env, argv[4], &ipv6_only)) {
-    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Backlog must be a non-negative integer");
+  if (!bare_tcp__get_uint32(env, argv[3], INT32_MAX, &backlog) || !bare_tcp__get_bool(env, argv[4], &ipv6_only) || !bare_tcp__get_bool(env, argv[5], &reuse_port)) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "listen() takes a backlog and two flags");
     return NULL;
   }
 
@@ -80,7 +80,9 @@ bare_tcp_listen(js_env_t *env, js_callback_info_t *info) {
   err = bare_tcp__parse_address(env, argv[1], port, &addr);
   if (err < 0) return NULL;
 
-  unsigned int flags = ipv6_only && addr.ss_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0;
+  unsigned int flags = 0;
+  if (ipv6_only && addr.ss_family == AF_INET6) flags |= UV_TCP_IPV6ONLY;
+  if (reuse_port) flags |= UV_TCP_REUSEPORT;
 
   err = uv_tcp_bind(&handle->tcp, (struct sockaddr *) &addr, flags);
   if (err < 0) {
@@ -146,6 +148,11 @@ bare_tcp_accept(js_env_t *env, js_callback_info_t *info) {
   }
 
   handle->state |= bare_tcp_state_connected;
+
+  // Best effort: a peer that already reset leaves the address unknown, and
+  // the connection then fails on its first read anyway.
+  int len = sizeof(handle->peer);
+  uv_tcp_getpeername(&handle->tcp, (struct sockaddr *) &handle->peer, &len);
 
   return result;
 }

@@ -118,6 +118,10 @@ struct bare_tcp_s {
    * a timer on the data path. */
   uint64_t last_active;
 
+  /* The peer, recorded when the connection is made: after a reset the
+   * kernel no longer knows it, and errors still have to name it. */
+  struct sockaddr_storage peer;
+
   /* Counters JavaScript reads for bytesRead and bytesWritten. */
   uint64_t bytes_read;
   uint64_t bytes_written;
@@ -158,6 +162,9 @@ bare_tcp__unwrap(js_env_t *env, js_value_t *value);
 bare_tcp_t *
 bare_tcp__unwrap_open(js_env_t *env, js_value_t *value);
 
+bare_tcp_t *
+bare_tcp__unwrap_args(js_env_t *env, js_callback_info_t *info, size_t *argc, js_value_t *argv[]);
+
 int
 bare_tcp__create(bare_tcp_module_t *module, js_value_t *ctx, uint32_t read_buffer_size, bare_tcp_t **result, js_value_t **value);
 
@@ -180,12 +187,6 @@ js_value_t *
 bare_tcp_unref(js_env_t *env, js_callback_info_t *info);
 
 js_value_t *
-bare_tcp_keepalive(js_env_t *env, js_callback_info_t *info);
-
-js_value_t *
-bare_tcp_nodelay(js_env_t *env, js_callback_info_t *info);
-
-js_value_t *
 bare_tcp_idle(js_env_t *env, js_callback_info_t *info);
 
 js_value_t *
@@ -205,10 +206,42 @@ bare_tcp_writev(js_env_t *env, js_callback_info_t *info);
 js_value_t *
 bare_tcp_end(js_env_t *env, js_callback_info_t *info);
 
-/* connect.c */
+/* connect.c: the ways a socket becomes connected. */
+
+js_value_t *
+bare_tcp_bind(js_env_t *env, js_callback_info_t *info);
 
 js_value_t *
 bare_tcp_connect(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_open(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_adopt(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_socketpair(js_env_t *env, js_callback_info_t *info);
+
+/* options.c: socket options and kernel statistics. */
+
+js_value_t *
+bare_tcp_keepalive(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_nodelay(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_user_timeout(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_buffer_sizes(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_sockopts(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_info(js_env_t *env, js_callback_info_t *info);
 
 /* server.c */
 

@@ -1,0 +1,151 @@
+// Connector: the race of connection attempts for one socket, after RFC 8305
+// (Happy Eyeballs). The addresses are interleaved by family, starting with
+// the family of the first one; each attempt runs on its own handle. The next
+// attempt starts when the previous one failed or after `delay` ms, whichever
+// comes first, and earlier attempts keep running meanwhile: unlike Node.js,
+// no attempt is abandoned because it is slow, only because another won or
+// the socket's own deadline (connectTimeout) passed. The first attempt to
+// connect wins and the others are closed.
+
+const binding = require('./native')
+const TCPError = require('./errors')
+
+module.exports = class Connector {
+  constructor(socket, addresses, port, { delay, localAddress, localPort }) {
+    this._socket = socket
+    this._addresses = interleave(addresses)
+    this._port = port
+    this._delay = delay
+    this._localAddress = localAddress
+    this._localPort = localPort
+
+    this._next = 0
+    this._attempts = new Map()
+    this._errors = []
+    this._timer = null
+    this._done = false
+  }
+
+  start() {
+    this._startNext()
+  }
+
+  // Closes every attempt still running; their callbacks are ignored.
+  cancel() {
+    this._done = true
+    this._clearTimer()
+
+    for (const handle of this._attempts.keys()) binding.close(handle)
+    this._attempts.clear()
+  }
+
+  ref() {
+    for (const handle of this._attempts.keys()) binding.ref(handle)
+  }
+
+  unref() {
+    for (const handle of this._attempts.keys()) binding.unref(handle)
+  }
+
+  // True when `handle` is one of this race's attempts.
+  owns(handle) {
+    return this._attempts.has(handle)
+  }
+
+  onconnect(handle, err) {
+    const entry = this._attempts.get(handle)
+    if (entry === undefined || this._done) return
+
+    this._attempts.delete(handle)
+
+    if (err) {
+      binding.close(handle)
+      return this._failed(entry, err)
+    }
+
+    this.cancel()
+    this._socket._onconnected(handle, entry.address, entry.family)
+  }
+
+  _startNext() {
+    this._clearTimer()
+
+    if (this._next >= this._addresses.length) return
+
+    const socket = this._socket
+    const { address, family } = this._addresses[this._next++]
+
+    socket.emit('connectionAttempt', address, this._port, family)
+    if (this._done || socket.destroying) return
+
+    let handle = null
+
+    try {
+      handle = binding.init(socket, socket._readBufferSize)
+      if (socket._isUnrefed()) binding.unref(handle)
+
+      if (this._localAddress !== null || this._localPort !== 0) {
+        const local = this._localAddress !== null ? this._localAddress : family === 6 ? '::' : '0.0.0.0'
+        binding.bind(handle, local, this._localPort)
+      }
+
+      binding.connect(handle, address, this._port)
+    } catch (err) {
+      if (handle !== null) binding.close(handle)
+      return this._failed({ address, family }, err)
+    }
+
+    this._attempts.set(handle, { address, family })
+
+    if (this._next < this._addresses.length) {
+      this._timer = setTimeout(() => this._startNext(), this._delay)
+      this._timer.unref()
+    }
+  }
+
+  _failed(entry, err) {
+    const socket = this._socket
+
+    err = TCPError.withAddress(err, entry.address, this._port)
+    this._errors.push(err)
+
+    socket.emit('connectionAttemptFailed', entry.address, this._port, entry.family, err)
+    if (this._done || socket.destroying) return
+
+    // A failure hands its turn to the next address at once.
+    if (this._next < this._addresses.length) return this._startNext()
+    if (this._attempts.size > 0) return
+
+    this._done = true
+
+    const errors = this._errors
+    socket._onconnectfailed(
+      errors.length === 1 ? errors[0] : TCPError.CONNECT_FAILED(socket._host, this._port, errors)
+    )
+  }
+
+  _clearTimer() {
+    if (this._timer === null) return
+    clearTimeout(this._timer)
+    this._timer = null
+  }
+}
+
+// [v6a, v6b, v4a] -> [v6a, v4a, v6b]: alternate families, starting with the
+// family the resolver put first, keeping each family's own order.
+function interleave(addresses) {
+  if (addresses.length < 3 && (addresses.length < 2 || addresses[0].family !== addresses[1].family)) {
+    return addresses
+  }
+
+  const first = addresses.filter((entry) => entry.family === addresses[0].family)
+  const second = addresses.filter((entry) => entry.family !== addresses[0].family)
+  const result = []
+
+  for (let i = 0; i < Math.max(first.length, second.length); i++) {
+    if (i < first.length) result.push(first[i])
+    if (i < second.length) result.push(second[i])
+  }
+
+  return result
+}
