@@ -2,6 +2,7 @@ const Socket = require('./lib/socket')
 const Server = require('./lib/server')
 const args = require('./lib/args')
 const ip = require('./lib/ip')
+const binding = require('./lib/native')
 
 exports.Socket = Socket
 exports.Server = Server
@@ -12,6 +13,12 @@ exports.errors = require('./lib/errors')
 exports.isIP = ip.isIP
 exports.isIPv4 = ip.isIPv4
 exports.isIPv6 = ip.isIPv6
+
+// Two connected descriptors (a Unix socket pair), for passing sockets to
+// another process with bare-pipe.
+exports.socketpair = function socketpair() {
+  return binding.socketpair()
+}
 
 exports.createServer = function createServer(opts, onconnection) {
   return new Server(opts, onconnection)

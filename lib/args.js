@@ -108,13 +108,19 @@ exports.optionalInteger = function optionalInteger(value, what, min = 0) {
   return value
 }
 
+// Switches in option objects are read for truth, as Node.js and the
+// published bare-tcp do: bare-http1's agent passes keepAlive: 1000.
+exports.flag = function flag(value) {
+  return value === undefined ? undefined : !!value
+}
+
 // The options that tune a connected socket, taken by connect(), open() and
 // createServer() alike:
 //   keepAlive, keepAliveInitialDelay, keepAliveInterval, keepAliveCount,
 //   noDelay, timeout, userTimeout, sendBufferSize, recvBufferSize
 exports.socketOptions = function socketOptions(opts) {
   return {
-    keepAlive: exports.boolean(opts.keepAlive, 'Keep-alive', undefined),
+    keepAlive: exports.flag(opts.keepAlive),
     keepAliveInitialDelay: exports.milliseconds(
       opts.keepAliveInitialDelay,
       'Keep-alive initial delay',
@@ -122,7 +128,7 @@ exports.socketOptions = function socketOptions(opts) {
     ),
     keepAliveInterval: exports.milliseconds(opts.keepAliveInterval, 'Keep-alive interval', 0),
     keepAliveCount: exports.optionalInteger(opts.keepAliveCount, 'Keep-alive count') || 0,
-    noDelay: exports.boolean(opts.noDelay, 'No-delay', undefined),
+    noDelay: exports.flag(opts.noDelay),
     timeout:
       opts.timeout === null ? undefined : exports.milliseconds(opts.timeout, 'Timeout', undefined),
     userTimeout: exports.optionalInteger(opts.userTimeout, 'User timeout'),
@@ -219,8 +225,8 @@ exports.listen = function listen(argv) {
       backlog === undefined || backlog === null
         ? constants.defaults.BACKLOG
         : integer(backlog, 'Backlog'),
-    ipv6Only: exports.boolean(opts.ipv6Only, 'ipv6Only', false),
-    reusePort: exports.boolean(opts.reusePort, 'reusePort', false),
+    ipv6Only: exports.flag(opts.ipv6Only) ?? false,
+    reusePort: exports.flag(opts.reusePort) ?? false,
     signal: exports.signal(opts.signal),
     lookup: exports.callback(opts.lookup, 'Lookup'),
     family: exports.family(opts.family),

@@ -37,10 +37,10 @@ module.exports = class Server extends EventEmitter {
     this._onabort = null
 
     this._readBufferSize = args.readBufferSize(opts.readBufferSize)
-    this._allowHalfOpen = args.boolean(opts.allowHalfOpen, 'allowHalfOpen', true)
+    this._allowHalfOpen = args.flag(opts.allowHalfOpen) ?? true
     this._socketOptions = {
       ...args.socketOptions(opts),
-      pauseOnConnect: args.boolean(opts.pauseOnConnect, 'pauseOnConnect', false)
+      pauseOnConnect: args.flag(opts.pauseOnConnect) ?? false
     }
     this._maxConnections = maxConnections(opts.maxConnections)
 

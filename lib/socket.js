@@ -30,10 +30,14 @@ module.exports = class Socket extends Duplex {
     opts = args.options(opts, 'Options')
 
     const readBufferSize = args.readBufferSize(opts.readBufferSize)
-    const allowHalfOpen = args.boolean(opts.allowHalfOpen, 'allowHalfOpen', true)
-    const eagerOpen = args.boolean(opts.eagerOpen, 'eagerOpen', true)
+    const allowHalfOpen = args.flag(opts.allowHalfOpen) ?? true
+    const eagerOpen = args.flag(opts.eagerOpen) ?? true
 
     super({ eagerOpen })
+
+    // The length of a chunk as written: a buffer detached after write()
+    // would otherwise shrink to 0 inside the queue and upset its accounting.
+    this._writableState.byteLength = chunkLength
 
     this._handle = null
     this._state = 0
@@ -378,11 +382,13 @@ module.exports = class Socket extends Duplex {
   // Close with a TCP RST instead of a FIN: the peer sees ECONNRESET.
   resetAndDestroy() {
     if ((this._state & (CONNECTING | CONNECTED)) === 0) {
-      return this.destroy(TCPError.SOCKET_IS_CLOSED('Socket is not connected'))
+      this.destroy(TCPError.SOCKET_IS_CLOSED('Socket is not connected'))
+      return this
     }
 
     this._reset = true
-    return this.destroy()
+    this.destroy()
+    return this
   }
 
   async [Symbol.asyncDispose]() {
@@ -405,7 +411,7 @@ module.exports = class Socket extends Duplex {
       encoding = undefined
     }
 
-    if (typeof chunk === 'string') chunk = Buffer.from(chunk, encoding || 'utf8')
+    if (typeof chunk === 'string') chunk = encode(chunk, encoding)
     else if (!ArrayBuffer.isView(chunk)) {
       throw TCPError.INVALID_ARGUMENT('Chunk must be a string, a Buffer or a typed array')
     }
@@ -416,7 +422,7 @@ module.exports = class Socket extends Duplex {
       return false
     }
 
-    const flushed = StreamxDuplex.write.call(this, { chunk, encoding: 'buffer' })
+    const flushed = StreamxDuplex.write.call(this, { chunk, encoding: 'buffer', length: chunk.byteLength })
 
     this._written++
     if (cb) this._writeCallbacks.push({ seq: this._written, cb })
@@ -885,6 +891,18 @@ module.exports = class Socket extends Duplex {
 
 function toChunk(data) {
   return data.chunk
+}
+
+function chunkLength(data) {
+  return data.length
+}
+
+function encode(string, encoding = 'utf8') {
+  try {
+    return Buffer.from(string, encoding)
+  } catch (err) {
+    throw TCPError.INVALID_ARGUMENT(`Cannot encode a string as ${String(encoding)}: ${err.message}`)
+  }
 }
 
 function seconds(ms) {

@@ -173,6 +173,51 @@ bare_tcp_pause(js_env_t *env, js_callback_info_t *info) {
 }
 
 static void
+bare_tcp__release_stores(bare_tcp_t *handle) {
+  for (uint32_t i = 0; i < handle->write_stores_len; i++) {
+    js_release_arraybuffer_backing_store(handle->module->env, handle->write_stores[i]);
+  }
+
+  if (handle->write_stores != handle->write_stores_small) free(handle->write_stores);
+
+  handle->write_stores = NULL;
+  handle->write_stores_len = 0;
+}
+
+/*
+ * Takes a reference on the backing store of each chunk the kernel has not
+ * taken yet, so that its bytes outlive a detach until on_write.
+ */
+static int
+bare_tcp__retain_stores(bare_tcp_t *handle, js_value_t *arraybuffers[], uint32_t count) {
+  int err;
+
+  js_env_t *env = handle->module->env;
+
+  handle->write_stores = count <= 4 ? handle->write_stores_small : malloc(count * sizeof(js_arraybuffer_backing_store_t *));
+  if (handle->write_stores == NULL) return UV_ENOMEM;
+
+  for (uint32_t i = 0; i < count; i++) {
+    bool shared;
+    err = js_is_sharedarraybuffer(env, arraybuffers[i], &shared);
+    assert(err == 0);
+
+    if (shared) err = js_get_sharedarraybuffer_backing_store(env, arraybuffers[i], &handle->write_stores[i]);
+    else err = js_get_arraybuffer_backing_store(env, arraybuffers[i], &handle->write_stores[i]);
+
+    if (err < 0) {
+      handle->write_stores_len = i;
+      bare_tcp__release_stores(handle);
+      return UV_ENOMEM;
+    }
+  }
+
+  handle->write_stores_len = count;
+
+  return 0;
+}
+
+static void
 bare_tcp__on_write(uv_write_t *req, int status) {
   int err;
 
@@ -189,8 +234,7 @@ bare_tcp__on_write(uv_write_t *req, int status) {
 
   handle->write_pending_len = 0;
 
-  js_delete_reference(env, handle->write_chunks);
-  handle->write_chunks = NULL;
+  bare_tcp__release_stores(handle);
 
   if (module->exiting) return;
 
@@ -214,32 +258,39 @@ bare_tcp__on_write(uv_write_t *req, int status) {
 }
 
 /*
- * Fills buf from a typed array, refusing anything else, including a view on
- * a detached buffer: its length reads as 0 but its data pointer is gone.
+ * Fills buf from a typed array or a DataView, refusing anything else,
+ * including a view on a detached buffer: its length reads as 0 but its data
+ * pointer is gone.
  */
 static bool
-bare_tcp__get_chunk(js_env_t *env, js_value_t *value, uv_buf_t *buf) {
+bare_tcp__get_chunk(js_env_t *env, js_value_t *value, uv_buf_t *buf, js_value_t **arraybuffer) {
   int err;
 
-  bool is_typedarray;
+  bool is_typedarray, is_dataview = false;
   err = js_is_typedarray(env, value, &is_typedarray);
   assert(err == 0);
 
   if (!is_typedarray) {
-    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Chunks must be typed arrays");
+    err = js_is_dataview(env, value, &is_dataview);
+    assert(err == 0);
+  }
+
+  if (!is_typedarray && !is_dataview) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Chunks must be typed arrays or DataViews");
     return false;
   }
 
-  js_typedarray_type_t type;
+  js_typedarray_type_t type = js_uint8array;
   void *data;
   size_t len;
-  js_value_t *arraybuffer;
   size_t offset;
-  err = js_get_typedarray_info(env, value, &type, &data, &len, &arraybuffer, &offset);
+
+  if (is_typedarray) err = js_get_typedarray_info(env, value, &type, &data, &len, arraybuffer, &offset);
+  else err = js_get_dataview_info(env, value, &data, &len, arraybuffer, &offset);
   assert(err == 0);
 
   bool detached;
-  err = js_is_detached_arraybuffer(env, arraybuffer, &detached);
+  err = js_is_detached_arraybuffer(env, *arraybuffer, &detached);
   assert(err == 0);
 
   if (detached) {
@@ -317,11 +368,21 @@ bare_tcp_writev(js_env_t *env, js_callback_info_t *info) {
   }
 
   uv_buf_t small[16];
-  uv_buf_t *bufs = count <= 16 ? small : malloc(count * sizeof(uv_buf_t));
+  js_value_t *small_arraybuffers[16];
 
-  if (bufs == NULL) {
-    bare_tcp__throw(env, UV_ENOMEM, "write");
-    return NULL;
+  uv_buf_t *bufs = small;
+  js_value_t **arraybuffers = small_arraybuffers;
+
+  if (count > 16) {
+    bufs = malloc(count * sizeof(uv_buf_t));
+    arraybuffers = malloc(count * sizeof(js_value_t *));
+
+    if (bufs == NULL || arraybuffers == NULL) {
+      free(bufs);
+      free(arraybuffers);
+      bare_tcp__throw(env, UV_ENOMEM, "write");
+      return NULL;
+    }
   }
 
   size_t total = 0;
@@ -335,7 +396,7 @@ bare_tcp_writev(js_env_t *env, js_callback_info_t *info) {
       assert(err == 0);
     }
 
-    if (!bare_tcp__get_chunk(env, chunk, &bufs[i])) goto done;
+    if (!bare_tcp__get_chunk(env, chunk, &bufs[i], &arraybuffers[i])) goto done;
 
     total += bufs[i].len;
   }
@@ -371,8 +432,15 @@ bare_tcp_writev(js_env_t *env, js_callback_info_t *info) {
   bufs[first].base += skip;
   bufs[first].len -= skip;
 
+  err = bare_tcp__retain_stores(handle, &arraybuffers[first], count - first);
+  if (err < 0) {
+    bare_tcp__throw(env, err, "write");
+    goto done;
+  }
+
   err = uv_write(&handle->write, (uv_stream_t *) &handle->tcp, &bufs[first], count - first, bare_tcp__on_write);
   if (err < 0) {
+    bare_tcp__release_stores(handle);
     bare_tcp__throw(env, err, "write");
     goto done;
   }
@@ -380,14 +448,14 @@ bare_tcp_writev(js_env_t *env, js_callback_info_t *info) {
   handle->state |= bare_tcp_state_writing;
   handle->write_pending_len = total - written;
 
-  err = js_create_reference(env, argv[1], 1, &handle->write_chunks);
-  assert(err == 0);
-
   err = js_get_boolean(env, false, &result);
   assert(err == 0);
 
 done:
-  if (bufs != small) free(bufs);
+  if (bufs != small) {
+    free(bufs);
+    free(arraybuffers);
+  }
 
   return result;
 }

@@ -109,7 +109,13 @@ struct bare_tcp_s {
 
   js_ref_t *self;
   js_ref_t *ctx;
-  js_ref_t *write_chunks;
+
+  /* The memory of the write in flight. Holding the backing stores, not just
+   * the buffers, keeps the bytes alive even if JavaScript detaches a buffer
+   * (ArrayBuffer.prototype.transfer) while the kernel has not taken it. */
+  js_arraybuffer_backing_store_t **write_stores;
+  js_arraybuffer_backing_store_t *write_stores_small[4];
+  uint32_t write_stores_len;
 
   uint32_t state;
   uint32_t read_buffer_size;

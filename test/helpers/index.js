@@ -17,6 +17,10 @@ exports.listen = async function listen(t, opts = {}, onconnection) {
   const { host = '127.0.0.1', ...serverOpts } = opts
   const server = tcp.createServer(serverOpts, onconnection)
 
+  // Tearing a test down resets connections whose data was never read; the
+  // resulting errors on the server's side are expected and not the test's.
+  server.on('connection', (socket) => socket.on('error', () => {}))
+
   t.teardown(() => {
     for (const socket of server.connections) socket.destroy()
     if (server.listening) return new Promise((resolve) => server.close(resolve))
@@ -34,7 +38,14 @@ exports.echoServer = function echoServer(t, opts) {
 
 exports.connect = function connect(t, ...argv) {
   const socket = tcp.createConnection(...argv)
-  t.teardown(() => socket.destroy())
+  // Before the servers' teardowns, which reset connections with unread data.
+  t.teardown(
+    () => {
+      socket.on('error', () => {})
+      socket.destroy()
+    },
+    { order: -1 }
+  )
   return socket
 }
 
@@ -67,4 +78,78 @@ exports.run = function run(t, fixture, argv = [], { timeout = 20000 } = {}) {
       resolve({ code, signal, stdout, stderr })
     })
   })
+}
+
+// An address that never answers: a listener, made directly on the addon,
+// that never accepts. libuv holds one connection and then stops polling it,
+// the kernel queue (backlog 0) fills with one more, and from then on the
+// kernel drops every SYN, so connects hang until they are given up.
+// drain() starts accepting (and closing) everything, letting hung connects
+// through on their next SYN retransmission.
+exports.blackhole = async function blackhole(t, host = '127.0.0.1', port = 0) {
+  const binding = require('../../lib/native')
+
+  let draining = false
+  const owner = {
+    _onconnection() {
+      if (draining) binding.close(binding.accept(handle, owner, 1))
+    },
+    _onclose() {}
+  }
+
+  const handle = binding.init(owner, 1)
+  binding.listen(handle, host, port, 0, false, false)
+
+  const fillers = []
+  t.teardown(() => {
+    for (const socket of fillers) socket.destroy()
+    binding.close(handle)
+  })
+
+  const bound = binding.sockname(handle).port
+
+  for (let i = 0; i < 8; i++) {
+    const socket = tcp.createConnection(bound, host)
+    socket.on('error', () => {})
+    fillers.push(socket)
+
+    const connected = await Promise.race([
+      exports.once(socket, 'connect').then(() => true),
+      new Promise((resolve) => setTimeout(resolve, 200, false))
+    ])
+
+    if (!connected) break
+  }
+
+  return {
+    port: bound,
+    drain() {
+      draining = true
+      owner._onconnection()
+    }
+  }
+}
+
+// The descriptor number of a connected socket of this process, found
+// through /proc by its local port.
+exports.fdOf = function fdOf(socket) {
+  const fs = require('bare-fs')
+
+  const port = socket.localPort.toString(16).toUpperCase().padStart(4, '0')
+  let inode = null
+
+  for (const table of ['/proc/self/net/tcp', '/proc/self/net/tcp6']) {
+    for (const line of fs.readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/)
+      if (fields.length > 9 && fields[1].endsWith(':' + port)) inode = fields[9]
+    }
+  }
+
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      if (fs.readlinkSync(`/proc/self/fd/${fd}`) === `socket:[${inode}]`) return Number(fd)
+    } catch {}
+  }
+
+  return -1
 }

@@ -1,0 +1,60 @@
+/** A system error from the addon or a failed lookup: a plain `Error` with Node.js-style fields. */
+interface TCPSystemError extends Error {
+  /** The libuv error name, such as `'ECONNREFUSED'`, or `'ENOTFOUND'` for a lookup. */
+  code: string
+  /** libuv's negative error number. */
+  errno?: number
+  syscall?: string
+  address?: string
+  port?: number
+  hostname?: string
+}
+
+/** The error of a connect that failed on every address of a host name. */
+interface TCPConnectError extends AggregateError {
+  code: string
+  errno?: number
+  syscall: 'connect'
+  address: string
+  port: number
+}
+
+/** The error of an aborted operation, as in Node.js. */
+interface TCPAbortError extends Error {
+  name: 'AbortError'
+  code: 'ABORT_ERR'
+  cause?: unknown
+}
+
+/** Misuse errors, thrown synchronously: `err.name === 'TCPError'`, `err.message` is `CODE: explanation`. */
+declare class TCPError extends Error {
+  private constructor(msg: string, code: string, fn?: Function, opts?: ErrorOptions)
+
+  readonly name: 'TCPError'
+  readonly code: string
+
+  static SOCKET_ALREADY_CONNECTED(msg?: string): TCPError
+  static SOCKET_IS_CLOSED(msg?: string): TCPError
+  static SERVER_ALREADY_LISTENING(msg?: string): TCPError
+  static SERVER_IS_CLOSED(msg?: string): TCPError
+  static INVALID_ARGUMENT(msg: string): TCPError
+  static INVALID_HOST(msg?: string): TCPError
+  static INVALID_PORT(port: unknown): TCPError
+  static WRITE_AFTER_END(msg?: string): TCPError
+  static INVALID_FD(fd: unknown): TCPError
+
+  /** What an aborted signal destroys a socket, or fails a listen, with. */
+  static ABORT_ERR(reason?: unknown): TCPAbortError
+  /** The connect deadline (`connectTimeout`) passed, lookup included. */
+  static CONNECT_TIMEOUT(host: string, port: number, ms: number, errno?: number): TCPSystemError
+
+  static CONNECT_FAILED(host: string, port: number, errors: Error[]): TCPConnectError
+  static LOOKUP_FAILED(err: { code?: string }, host: string): TCPSystemError
+  static withAddress<E extends Error>(err: E, address?: string | null, port?: number | null): E
+}
+
+declare namespace TCPError {
+  export { TCPError, TCPSystemError, TCPConnectError, TCPAbortError }
+}
+
+export = TCPError

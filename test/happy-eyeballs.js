@@ -1,0 +1,102 @@
+const test = require('brittle')
+const { listen, echoServer, connect, once, blackhole } = require('./helpers')
+
+// 127.0.0.0/8 all reaches this machine, so 127.0.0.2 and 127.0.0.1 can
+// carry different listeners on one port.
+async function twoListeners(t, slowHost) {
+  const hole = await blackhole(t, slowHost)
+  const server = await echoServer(t, { host: '127.0.0.1' }).catch(() => null)
+  await new Promise((resolve) => server.close(resolve))
+
+  const working = await listen(t, {}, (socket) => socket.pipe(socket))
+  working.close()
+  await once(working, 'close')
+  working.listen(hole.port, '127.0.0.1')
+  await once(working, 'listening')
+
+  return { hole, working }
+}
+
+function lookupOf(addresses) {
+  return (host, opts, cb) => cb(null, addresses)
+}
+
+test('a black-holed first address does not stop the second one from connecting', async (t) => {
+  const { hole } = await twoListeners(t, '127.0.0.2')
+
+  const attempts = []
+  const failures = []
+  const socket = connect(t, hole.port, 'dual.test', {
+    connectAttemptDelay: 50,
+    lookup: lookupOf([
+      { address: '127.0.0.2', family: 4 },
+      { address: '127.0.0.1', family: 4 }
+    ])
+  })
+
+  socket.on('connectionAttempt', (address) => attempts.push(address))
+  socket.on('connectionAttemptFailed', (address) => failures.push(address))
+
+  await once(socket, 'connect')
+
+  t.is(socket.remoteAddress, '127.0.0.1')
+  t.alike(attempts, ['127.0.0.2', '127.0.0.1'], 'the second attempt started while the first hung')
+  t.alike(failures, [], 'the losing attempt is closed, not reported as failed')
+
+  socket.write('works')
+  const [data] = await once(socket, 'data')
+  t.is(data.toString(), 'works')
+})
+
+test('a slow but working first address is kept while later ones fail', { timeout: 30000 }, async (t) => {
+  const hole = await blackhole(t, '127.0.0.2')
+
+  // Nothing listens on 127.0.0.1 at this port: the second attempt is
+  // refused at once. Node.js would give up on the first after 250 ms.
+  const socket = connect(t, hole.port, 'slow.test', {
+    connectAttemptDelay: 20,
+    lookup: lookupOf([
+      { address: '127.0.0.2', family: 4 },
+      { address: '127.0.0.1', family: 4 }
+    ])
+  })
+  socket.on('error', () => {})
+
+  const [, , , err] = await once(socket, 'connectionAttemptFailed')
+  t.is(err.code, 'ECONNREFUSED', 'the fast address failed')
+
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.is(socket.connecting, true, 'still waiting for the slow address')
+
+  hole.drain()
+
+  await once(socket, 'connect')
+  t.is(socket.remoteAddress, '127.0.0.2', 'the slow address won once it answered')
+})
+
+test('addresses are interleaved by family, starting with the first one given', async (t) => {
+  const server = await listen(t)
+  const { port } = server.address()
+  await new Promise((resolve) => server.close(resolve))
+
+  const socket = connect(t, port, 'many.test', {
+    connectAttemptDelay: 1000,
+    lookup: lookupOf([
+      { address: '::1', family: 6 },
+      { address: '::ffff:127.0.0.3', family: 6 },
+      { address: '127.0.0.1', family: 4 },
+      { address: '127.0.0.2', family: 4 }
+    ])
+  })
+
+  const attempts = []
+  socket.on('connectionAttempt', (address) => attempts.push(address))
+
+  const [err] = await once(socket, 'error')
+  t.alike(attempts, ['::1', '127.0.0.1', '::ffff:127.0.0.3', '127.0.0.2'])
+  t.is(err.errors.length, 4, 'every attempt failed, each reported once')
+})
+
+test('connectAttemptDelay must be a number of milliseconds', (t) => {
+  t.exception(() => connect(t, 1, '127.0.0.1', { connectAttemptDelay: -1 }), /INVALID_ARGUMENT/)
+})

@@ -1,0 +1,127 @@
+const test = require('brittle')
+const { tcp, listen, echoServer, connect, collect, once } = require('./helpers')
+
+test('resetAndDestroy() closes with RST: the peer sees ECONNRESET', async (t) => {
+  let peer = null
+  const server = await listen(t, {}, (socket) => (peer = socket))
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+  while (peer === null) await new Promise((resolve) => setTimeout(resolve, 1))
+
+  const errored = once(peer, 'error')
+  const closed = once(socket, 'close')
+  peer.resume()
+  socket.resetAndDestroy()
+
+  const [err] = await errored
+  t.is(err.code, 'ECONNRESET')
+  const [hadError] = await closed
+  t.is(hadError, false, 'resetting is not an error on our side')
+})
+
+test('resetAndDestroy() on an unconnected socket errors with SOCKET_IS_CLOSED', async (t) => {
+  const socket = new tcp.Socket()
+  socket.resetAndDestroy()
+  const [err] = await once(socket, 'error')
+  t.is(err.code, 'SOCKET_IS_CLOSED')
+})
+
+test("'close' carries hadError", async (t) => {
+  const server = await echoServer(t)
+
+  const clean = connect(t, server.address().port, '127.0.0.1')
+  clean.end()
+  clean.resume()
+  const [hadError] = await once(clean, 'close')
+  t.is(hadError, false)
+
+  const failed = connect(t, server.address().port, '127.0.0.1')
+  failed.on('error', () => {})
+  failed.destroy(new Error('boom'))
+  const [hadError2] = await once(failed, 'close')
+  t.is(hadError2, true)
+})
+
+test('localAddress and localPort bind the client before connecting', async (t) => {
+  const server = await listen(t, { host: '127.0.0.1' }, (socket) => socket.end(`${socket.remoteAddress}:${socket.remotePort}`))
+
+  const probe = await listen(t)
+  const localPort = probe.address().port
+  await new Promise((resolve) => probe.close(resolve))
+
+  const socket = connect(t, { port: server.address().port, host: '127.0.0.1', localAddress: '127.0.0.5', localPort })
+  const data = await collect(socket)
+  t.is(data.toString(), `127.0.0.5:${localPort}`)
+  t.is(socket.localAddress, '127.0.0.5')
+  t.is(socket.localPort, localPort)
+})
+
+test('a bad localAddress is INVALID_HOST', (t) => {
+  t.exception(() => connect(t, 1, '127.0.0.1', { localAddress: 'nope' }), /INVALID_HOST/)
+})
+
+test('getConnections(cb) counts live connections', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.resume())
+  connect(t, server.address().port, '127.0.0.1')
+  await once(server, 'connection')
+
+  const [err, count] = await new Promise((resolve) => server.getConnections((...args) => resolve(args)))
+  t.is(err, null)
+  t.is(count, 1)
+})
+
+test('writableLength counts bytes not yet in the kernel', async (t) => {
+  let peer = null
+  const server = await listen(t, { pauseOnConnect: true }, (socket) => (peer = socket))
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+
+  t.is(socket.writableLength, 0)
+  socket.write(Buffer.alloc(64 * 1024 * 1024))
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.ok(socket.writableLength > 0 && socket.writableLength < 64 * 1024 * 1024, `${socket.writableLength} bytes pending`)
+  t.ok(peer)
+})
+
+test('Symbol.asyncDispose closes sockets and servers', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.resume().on('end', () => socket.end()))
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+
+  await socket[Symbol.asyncDispose]()
+  t.ok(socket.destroyed)
+
+  await server[Symbol.asyncDispose]()
+  t.is(server.listening, false)
+  t.is(server.connections.size, 0)
+})
+
+test('reusePort lets two servers listen on one port', async (t) => {
+  const a = tcp.createServer((socket) => socket.end('a'))
+  const b = tcp.createServer((socket) => socket.end('b'))
+  t.teardown(() => {
+    a.close()
+    b.close()
+  })
+
+  a.listen({ port: 0, host: '127.0.0.1', reusePort: true })
+  await once(a, 'listening')
+  const { port } = a.address()
+
+  b.listen({ port, host: '127.0.0.1', reusePort: true })
+  await once(b, 'listening')
+  t.is(b.address().port, port)
+
+  const seen = new Set()
+  for (let i = 0; i < 64 && seen.size < 2; i++) {
+    const socket = connect(t, port, '127.0.0.1')
+    seen.add((await collect(socket)).toString())
+    socket.end()
+  }
+  t.alike([...seen].sort(), ['a', 'b'], 'connections spread over both')
+
+  const c = tcp.createServer()
+  c.listen(port, '127.0.0.1')
+  const [err] = await once(c, 'error')
+  t.is(err.code, 'EADDRINUSE', 'without reusePort the port is taken')
+})

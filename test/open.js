@@ -1,0 +1,73 @@
+const test = require('brittle')
+const { spawn } = require('bare-subprocess')
+const path = require('bare-path')
+const { tcp, listen, connect, once, fdOf } = require('./helpers')
+
+test('open(fd) adopts a connected TCP socket passed by another process', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.pipe(socket))
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+
+  const fd = fdOf(socket)
+  t.ok(fd > 2, `found descriptor ${fd}`)
+
+  const child = spawn(Bare.argv[0], [path.join(__dirname, 'fixtures', 'open-child.js')], {
+    stdio: ['ignore', 'pipe', 'pipe', fd]
+  })
+
+  // The child holds its own copy now; ours can go without ending the
+  // connection.
+  socket.unref()
+
+  let stdout = ''
+  child.stdout.on('data', (data) => (stdout += data))
+  const [code] = await once(child, 'exit')
+
+  t.is(code, 0)
+  t.is(stdout.trim(), `hello from ${socket.localPort}`)
+})
+
+test('open() with options form, then data flows both ways', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.pipe(socket))
+  const carrier = connect(t, server.address().port, '127.0.0.1')
+  await once(carrier, 'connect')
+
+  const child = spawn(Bare.argv[0], ['-e', `
+    const tcp = require(${JSON.stringify(path.join(__dirname, '..'))})
+    const s = new tcp.Socket().open({ fd: 3, keepAlive: true, timeout: 10000 }, () => {
+      console.log(s.keepAlive, s.timeout, s.remotePort)
+      s.end('x')
+    })
+    s.resume()
+  `], { stdio: ['ignore', 'pipe', 'pipe', fdOf(carrier)] })
+
+  carrier.unref()
+  let stdout = ''
+  child.stdout.on('data', (data) => (stdout += data))
+  await once(child, 'exit')
+  t.is(stdout.trim(), `true 10000 ${server.address().port}`)
+})
+
+test('bad descriptors give INVALID_FD and leave the socket usable', async (t) => {
+  const [a, b] = tcp.socketpair()
+
+  for (const fd of [-1, 1.5, 'x', null, 2 ** 31, a, 987654]) {
+    const socket = new tcp.Socket()
+    try {
+      socket.open(fd)
+      t.fail(`open(${fd}) did not throw`)
+    } catch (err) {
+      t.is(err.code, 'INVALID_FD', String(fd))
+    }
+    socket.destroy()
+  }
+
+  const server = await listen(t, {}, (socket) => socket.end('ok'))
+  const socket = new tcp.Socket()
+  t.exception(() => socket.open(a), /INVALID_FD/)
+  socket.connect(server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+  t.pass('connect still works after a failed open')
+  socket.destroy()
+  t.ok(b)
+})
