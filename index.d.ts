@@ -1,0 +1,103 @@
+import TCPSocket, {
+  TCPSocketOptions,
+  TCPSocketSetupOptions,
+  TCPSocketConnectOptions,
+  TCPSocketOpenOptions,
+  TCPSocketEvents,
+  TCPSocketAddress,
+  TCPNoAddress,
+  TCPKeepAliveOptions,
+  TCPInfo,
+  TCPFamily,
+  TCPLookupAddress,
+  TCPLookupOptions,
+  TCPLookupFunction,
+  TCPAbortSignal,
+  TCPWriteCallback,
+  TCPChunk
+} from './lib/socket'
+import TCPServer, {
+  TCPServerOptions,
+  TCPServerListenOptions,
+  TCPServerEvents,
+  TCPServerDrop
+} from './lib/server'
+import constants from './lib/constants'
+import TCPError, { TCPSystemError, TCPConnectError, TCPAbortError } from './lib/errors'
+
+export {
+  TCPSocket,
+  TCPSocket as Socket,
+  TCPServer,
+  TCPServer as Server,
+  TCPError,
+  type TCPSocketOptions,
+  type TCPSocketSetupOptions,
+  type TCPSocketConnectOptions,
+  type TCPSocketOpenOptions,
+  type TCPSocketEvents,
+  type TCPSocketAddress,
+  type TCPNoAddress,
+  type TCPKeepAliveOptions,
+  type TCPInfo,
+  type TCPFamily,
+  type TCPLookupAddress,
+  type TCPLookupOptions,
+  type TCPLookupFunction,
+  type TCPAbortSignal,
+  type TCPWriteCallback,
+  type TCPChunk,
+  type TCPServerOptions,
+  type TCPServerListenOptions,
+  type TCPServerEvents,
+  type TCPServerDrop,
+  type TCPSystemError,
+  type TCPConnectError,
+  type TCPAbortError,
+  constants,
+  TCPError as errors
+}
+
+/** Options of `createConnection()`: the socket's own and the connect options. */
+type TCPCreateConnectionOptions = TCPSocketOptions & TCPSocketConnectOptions
+
+export { type TCPCreateConnectionOptions }
+
+export function createServer(
+  opts?: TCPServerOptions,
+  onconnection?: (socket: TCPSocket) => void
+): TCPServer
+
+export function createServer(onconnection: (socket: TCPSocket) => void): TCPServer
+
+export function createConnection(
+  port: number | string,
+  host?: string,
+  opts?: TCPCreateConnectionOptions,
+  onconnect?: () => void
+): TCPSocket
+
+export function createConnection(
+  port: number | string,
+  host: string,
+  onconnect: () => void
+): TCPSocket
+
+export function createConnection(port: number | string, onconnect: () => void): TCPSocket
+
+export function createConnection(
+  opts: TCPCreateConnectionOptions,
+  onconnect?: () => void
+): TCPSocket
+
+export { createConnection as connect }
+
+/** Two connected descriptors (a Unix socket pair), for passing sockets to another process with bare-pipe. */
+export function socketpair(): [number, number]
+
+/** 4 for an IPv4 address, 6 for an IPv6 address, else 0. */
+export function isIP(host: string): 0 | 4 | 6
+
+export function isIPv4(host: string): boolean
+
+export function isIPv6(host: string): boolean
