@@ -142,7 +142,8 @@ exports.socketOptions = function socketOptions(opts) {
 //   lookup, hints, family, localAddress, localPort, signal,
 //   connectAttemptDelay (default 250), connectTimeout
 exports.connectOptions = function connectOptions(opts) {
-  const localAddress = opts.localAddress === undefined || opts.localAddress === null ? null : opts.localAddress
+  const localAddress =
+    opts.localAddress === undefined || opts.localAddress === null ? null : opts.localAddress
 
   if (localAddress !== null && ip.isIP(localAddress) === 0) {
     throw TCPError.INVALID_HOST('Local address must be an IP address')
@@ -154,9 +155,14 @@ exports.connectOptions = function connectOptions(opts) {
     hints: opts.hints === undefined || opts.hints === null ? 0 : integer(opts.hints, 'Hints'),
     family: exports.family(opts.family),
     localAddress,
-    localPort: opts.localPort === undefined || opts.localPort === null ? 0 : exports.port(opts.localPort),
+    localPort:
+      opts.localPort === undefined || opts.localPort === null ? 0 : exports.port(opts.localPort),
     signal: exports.signal(opts.signal),
-    connectAttemptDelay: exports.milliseconds(opts.connectAttemptDelay, 'Connect attempt delay', 250),
+    connectAttemptDelay: exports.milliseconds(
+      opts.connectAttemptDelay,
+      'Connect attempt delay',
+      250
+    ),
     connectTimeout: exports.milliseconds(opts.connectTimeout, 'Connect timeout', 0)
   }
 }

@@ -85,7 +85,8 @@ module.exports = class Connector {
       if (socket._isUnrefed()) binding.unref(handle)
 
       if (this._localAddress !== null || this._localPort !== 0) {
-        const local = this._localAddress !== null ? this._localAddress : family === 6 ? '::' : '0.0.0.0'
+        const local =
+          this._localAddress !== null ? this._localAddress : family === 6 ? '::' : '0.0.0.0'
         binding.bind(handle, local, this._localPort)
       }
 
@@ -134,7 +135,10 @@ module.exports = class Connector {
 // [v6a, v6b, v4a] -> [v6a, v4a, v6b]: alternate families, starting with the
 // family the resolver put first, keeping each family's own order.
 function interleave(addresses) {
-  if (addresses.length < 3 && (addresses.length < 2 || addresses[0].family !== addresses[1].family)) {
+  if (
+    addresses.length < 3 &&
+    (addresses.length < 2 || addresses[0].family !== addresses[1].family)
+  ) {
     return addresses
   }
 

@@ -132,6 +132,7 @@ function describe(value) {
   if (typeof value === 'string') return `'${value.length > 32 ? value.slice(0, 32) + '…' : value}'`
   if (typeof value === 'symbol') return value.toString()
   if (typeof value === 'function') return 'a function'
-  if (value !== null && typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object'
+  if (value !== null && typeof value === 'object')
+    return Array.isArray(value) ? 'an array' : 'an object'
   return String(value)
 }

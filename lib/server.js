@@ -213,7 +213,10 @@ module.exports = class Server extends EventEmitter {
     })
 
     try {
-      socket._attach(binding.accept(this._handle, socket, this._readBufferSize), this._socketOptions)
+      socket._attach(
+        binding.accept(this._handle, socket, this._readBufferSize),
+        this._socketOptions
+      )
     } catch (err) {
       socket.destroy()
       return this.emit('error', err)

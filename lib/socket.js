@@ -292,8 +292,13 @@ module.exports = class Socket extends Duplex {
 
     this._keepAlive = args.boolean(enable, 'Keep-alive', false)
     this._keepAliveInitialDelay = args.milliseconds(delay, 'Keep-alive initial delay', 0)
-    this._keepAliveInterval = args.milliseconds(opts.interval, 'Keep-alive interval', this._keepAliveInterval)
-    this._keepAliveCount = args.optionalInteger(opts.count, 'Keep-alive count') ?? this._keepAliveCount
+    this._keepAliveInterval = args.milliseconds(
+      opts.interval,
+      'Keep-alive interval',
+      this._keepAliveInterval
+    )
+    this._keepAliveCount =
+      args.optionalInteger(opts.count, 'Keep-alive count') ?? this._keepAliveCount
 
     if (this._connected()) this._applyKeepAlive()
 
@@ -321,7 +326,8 @@ module.exports = class Socket extends Duplex {
 
   setSendBufferSize(size) {
     this._sendBufferSize = args.optionalInteger(size, 'Send buffer size', 1)
-    if (this._sendBufferSize === undefined) throw TCPError.INVALID_ARGUMENT('Send buffer size is required')
+    if (this._sendBufferSize === undefined)
+      throw TCPError.INVALID_ARGUMENT('Send buffer size is required')
 
     if (this._connected()) binding.bufferSizes(this._handle, this._sendBufferSize, 0)
 
@@ -330,7 +336,8 @@ module.exports = class Socket extends Duplex {
 
   setRecvBufferSize(size) {
     this._recvBufferSize = args.optionalInteger(size, 'Receive buffer size', 1)
-    if (this._recvBufferSize === undefined) throw TCPError.INVALID_ARGUMENT('Receive buffer size is required')
+    if (this._recvBufferSize === undefined)
+      throw TCPError.INVALID_ARGUMENT('Receive buffer size is required')
 
     if (this._connected()) binding.bufferSizes(this._handle, 0, this._recvBufferSize)
 
@@ -401,7 +408,8 @@ module.exports = class Socket extends Duplex {
 
   // 'close' tells whether the socket closed because of an error.
   emit(name, ...argv) {
-    if (name === 'close' && argv.length === 0) return super.emit('close', getStreamError(this) !== null)
+    if (name === 'close' && argv.length === 0)
+      return super.emit('close', getStreamError(this) !== null)
     return super.emit(name, ...argv)
   }
 
@@ -422,7 +430,11 @@ module.exports = class Socket extends Duplex {
       return false
     }
 
-    const flushed = StreamxDuplex.write.call(this, { chunk, encoding: 'buffer', length: chunk.byteLength })
+    const flushed = StreamxDuplex.write.call(this, {
+      chunk,
+      encoding: 'buffer',
+      length: chunk.byteLength
+    })
 
     this._written++
     if (cb) this._writeCallbacks.push({ seq: this._written, cb })
@@ -586,7 +598,10 @@ module.exports = class Socket extends Duplex {
 
     // A lookup may answer with one address, Node.js style, or with all.
     const list = (Array.isArray(addresses) ? addresses : [{ address: addresses, family }])
-      .map((entry) => ({ address: entry && entry.address, family: ip.isIP(entry && entry.address) }))
+      .map((entry) => ({
+        address: entry && entry.address,
+        family: ip.isIP(entry && entry.address)
+      }))
       .filter((entry) => entry.family !== 0)
 
     for (const entry of list) this.emit('lookup', null, entry.address, entry.family, this._host)
@@ -805,7 +820,9 @@ module.exports = class Socket extends Duplex {
   }
 
   _currentCounters() {
-    return this._handle !== null && this._state & CONNECTED ? binding.counters(this._handle) : this._counters
+    return this._handle !== null && this._state & CONNECTED
+      ? binding.counters(this._handle)
+      : this._counters
   }
 
   _localName() {

@@ -38,8 +38,10 @@ bare_tcp__parse_address(js_env_t *env, js_value_t *host, uint32_t port, struct s
 
   memset(result, 0, sizeof(*result));
 
-  if (strchr(ip, ':')) err = uv_ip6_addr(ip, (int) port, (struct sockaddr_in6 *) result);
-  else err = uv_ip4_addr(ip, (int) port, (struct sockaddr_in *) result);
+  if (strchr(ip, ':'))
+    err = uv_ip6_addr(ip, (int) port, (struct sockaddr_in6 *) result);
+  else
+    err = uv_ip4_addr(ip, (int) port, (struct sockaddr_in *) result);
 
   if (err < 0) {
     bare_tcp__throw_code(env, "INVALID_HOST", "Host must be an IP address");

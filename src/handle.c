@@ -202,8 +202,10 @@ bare_tcp__on_close(uv_handle_t *uv_handle) {
 
   handle->state = (handle->state & ~bare_tcp_state_closing) | bare_tcp_state_closed;
 
-  if (handle->prev) handle->prev->next = handle->next;
-  else module->handles = handle->next;
+  if (handle->prev)
+    handle->prev->next = handle->next;
+  else
+    module->handles = handle->next;
   if (handle->next) handle->next->prev = handle->prev;
   handle->prev = handle->next = NULL;
 

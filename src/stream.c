@@ -202,8 +202,10 @@ bare_tcp__retain_stores(bare_tcp_t *handle, js_value_t *arraybuffers[], uint32_t
     err = js_is_sharedarraybuffer(env, arraybuffers[i], &shared);
     assert(err == 0);
 
-    if (shared) err = js_get_sharedarraybuffer_backing_store(env, arraybuffers[i], &handle->write_stores[i]);
-    else err = js_get_arraybuffer_backing_store(env, arraybuffers[i], &handle->write_stores[i]);
+    if (shared)
+      err = js_get_sharedarraybuffer_backing_store(env, arraybuffers[i], &handle->write_stores[i]);
+    else
+      err = js_get_arraybuffer_backing_store(env, arraybuffers[i], &handle->write_stores[i]);
 
     if (err < 0) {
       handle->write_stores_len = i;
@@ -285,8 +287,10 @@ bare_tcp__get_chunk(js_env_t *env, js_value_t *value, uv_buf_t *buf, js_value_t 
   size_t len;
   size_t offset;
 
-  if (is_typedarray) err = js_get_typedarray_info(env, value, &type, &data, &len, arraybuffer, &offset);
-  else err = js_get_dataview_info(env, value, &data, &len, arraybuffer, &offset);
+  if (is_typedarray)
+    err = js_get_typedarray_info(env, value, &type, &data, &len, arraybuffer, &offset);
+  else
+    err = js_get_dataview_info(env, value, &data, &len, arraybuffer, &offset);
   assert(err == 0);
 
   bool detached;

@@ -79,7 +79,12 @@ test('typed arrays of any element size are written as their bytes', async (t) =>
   socket.end()
 
   const data = await collect(socket)
-  t.alike(data, Buffer.from(words.buffer).length === 8 ? Buffer.concat([Buffer.from(words.buffer), Buffer.from([9])]) : null)
+  t.alike(
+    data,
+    Buffer.from(words.buffer).length === 8
+      ? Buffer.concat([Buffer.from(words.buffer), Buffer.from([9])])
+      : null
+  )
 })
 
 test('write callbacks fire once the data reached the kernel', async (t) => {

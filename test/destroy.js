@@ -199,7 +199,10 @@ test('writing into a reset connection reports the error to the write callback', 
     if (err) break
   }
 
-  t.ok(results.some((err) => err instanceof Error), 'an error reached a write callback')
+  t.ok(
+    results.some((err) => err instanceof Error),
+    'an error reached a write callback'
+  )
   t.ok(socket.destroyed || socket.destroying)
   t.ok(tcp)
 })

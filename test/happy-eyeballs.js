@@ -48,31 +48,35 @@ test('a black-holed first address does not stop the second one from connecting',
   t.is(data.toString(), 'works')
 })
 
-test('a slow but working first address is kept while later ones fail', { timeout: 30000 }, async (t) => {
-  const hole = await blackhole(t, '127.0.0.2')
+test(
+  'a slow but working first address is kept while later ones fail',
+  { timeout: 30000 },
+  async (t) => {
+    const hole = await blackhole(t, '127.0.0.2')
 
-  // Nothing listens on 127.0.0.1 at this port: the second attempt is
-  // refused at once. Node.js would give up on the first after 250 ms.
-  const socket = connect(t, hole.port, 'slow.test', {
-    connectAttemptDelay: 20,
-    lookup: lookupOf([
-      { address: '127.0.0.2', family: 4 },
-      { address: '127.0.0.1', family: 4 }
-    ])
-  })
-  socket.on('error', () => {})
+    // Nothing listens on 127.0.0.1 at this port: the second attempt is
+    // refused at once. Node.js would give up on the first after 250 ms.
+    const socket = connect(t, hole.port, 'slow.test', {
+      connectAttemptDelay: 20,
+      lookup: lookupOf([
+        { address: '127.0.0.2', family: 4 },
+        { address: '127.0.0.1', family: 4 }
+      ])
+    })
+    socket.on('error', () => {})
 
-  const [, , , err] = await once(socket, 'connectionAttemptFailed')
-  t.is(err.code, 'ECONNREFUSED', 'the fast address failed')
+    const [, , , err] = await once(socket, 'connectionAttemptFailed')
+    t.is(err.code, 'ECONNREFUSED', 'the fast address failed')
 
-  await new Promise((resolve) => setTimeout(resolve, 300))
-  t.is(socket.connecting, true, 'still waiting for the slow address')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    t.is(socket.connecting, true, 'still waiting for the slow address')
 
-  hole.drain()
+    hole.drain()
 
-  await once(socket, 'connect')
-  t.is(socket.remoteAddress, '127.0.0.2', 'the slow address won once it answered')
-})
+    await once(socket, 'connect')
+    t.is(socket.remoteAddress, '127.0.0.2', 'the slow address won once it answered')
+  }
+)
 
 test('addresses are interleaved by family, starting with the first one given', async (t) => {
   const server = await listen(t)

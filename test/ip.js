@@ -7,7 +7,17 @@ test('isIPv4 accepts dotted decimal without leading zeros', (t) => {
     t.is(tcp.isIP(host), 4, host)
   }
 
-  for (const host of ['256.1.1.1', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.-4', ' 1.2.3.4', '1.2.3.4 ', '', '1..2.3']) {
+  for (const host of [
+    '256.1.1.1',
+    '1.2.3',
+    '1.2.3.4.5',
+    '01.2.3.4',
+    '1.2.3.-4',
+    ' 1.2.3.4',
+    '1.2.3.4 ',
+    '',
+    '1..2.3'
+  ]) {
     t.absent(tcp.isIPv4(host), JSON.stringify(host))
   }
 })

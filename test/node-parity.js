@@ -43,13 +43,20 @@ test("'close' carries hadError", async (t) => {
 })
 
 test('localAddress and localPort bind the client before connecting', async (t) => {
-  const server = await listen(t, { host: '127.0.0.1' }, (socket) => socket.end(`${socket.remoteAddress}:${socket.remotePort}`))
+  const server = await listen(t, { host: '127.0.0.1' }, (socket) =>
+    socket.end(`${socket.remoteAddress}:${socket.remotePort}`)
+  )
 
   const probe = await listen(t)
   const localPort = probe.address().port
   await new Promise((resolve) => probe.close(resolve))
 
-  const socket = connect(t, { port: server.address().port, host: '127.0.0.1', localAddress: '127.0.0.5', localPort })
+  const socket = connect(t, {
+    port: server.address().port,
+    host: '127.0.0.1',
+    localAddress: '127.0.0.5',
+    localPort
+  })
   const data = await collect(socket)
   t.is(data.toString(), `127.0.0.5:${localPort}`)
   t.is(socket.localAddress, '127.0.0.5')
@@ -65,7 +72,9 @@ test('getConnections(cb) counts live connections', async (t) => {
   connect(t, server.address().port, '127.0.0.1')
   await once(server, 'connection')
 
-  const [err, count] = await new Promise((resolve) => server.getConnections((...args) => resolve(args)))
+  const [err, count] = await new Promise((resolve) =>
+    server.getConnections((...args) => resolve(args))
+  )
   t.is(err, null)
   t.is(count, 1)
 })
@@ -79,7 +88,10 @@ test('writableLength counts bytes not yet in the kernel', async (t) => {
   t.is(socket.writableLength, 0)
   socket.write(Buffer.alloc(64 * 1024 * 1024))
   await new Promise((resolve) => setTimeout(resolve, 50))
-  t.ok(socket.writableLength > 0 && socket.writableLength < 64 * 1024 * 1024, `${socket.writableLength} bytes pending`)
+  t.ok(
+    socket.writableLength > 0 && socket.writableLength < 64 * 1024 * 1024,
+    `${socket.writableLength} bytes pending`
+  )
   t.ok(peer)
 })
 

@@ -32,14 +32,21 @@ test('open() with options form, then data flows both ways', async (t) => {
   const carrier = connect(t, server.address().port, '127.0.0.1')
   await once(carrier, 'connect')
 
-  const child = spawn(Bare.argv[0], ['-e', `
+  const child = spawn(
+    Bare.argv[0],
+    [
+      '-e',
+      `
     const tcp = require(${JSON.stringify(path.join(__dirname, '..'))})
     const s = new tcp.Socket().open({ fd: 3, keepAlive: true, timeout: 10000 }, () => {
       console.log(s.keepAlive, s.timeout, s.remotePort)
       s.end('x')
     })
     s.resume()
-  `], { stdio: ['ignore', 'pipe', 'pipe', fdOf(carrier)] })
+  `
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe', fdOf(carrier)] }
+  )
 
   carrier.unref()
   let stdout = ''

@@ -62,9 +62,13 @@ test('the connection listener gets a connected socket; connections tracks it', a
 })
 
 test('server options apply to every accepted socket', async (t) => {
-  const server = await listen(t, { readBufferSize: 10, noDelay: true, keepAlive: true, keepAliveInitialDelay: 3000 }, (socket) => {
-    socket.end(Buffer.alloc(1000, 1))
-  })
+  const server = await listen(
+    t,
+    { readBufferSize: 10, noDelay: true, keepAlive: true, keepAliveInitialDelay: 3000 },
+    (socket) => {
+      socket.end(Buffer.alloc(1000, 1))
+    }
+  )
 
   const socket = connect(t, server.address().port, '127.0.0.1')
   const data = await collect(socket)

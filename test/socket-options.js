@@ -69,7 +69,13 @@ test('server options apply keep-alive details and user timeout to accepted socke
   let accepted = null
   const server = await listen(
     t,
-    { keepAlive: true, keepAliveInitialDelay: 4000, keepAliveInterval: 2000, keepAliveCount: 3, userTimeout: 900 },
+    {
+      keepAlive: true,
+      keepAliveInitialDelay: 4000,
+      keepAliveInterval: 2000,
+      keepAliveCount: 3,
+      userTimeout: 900
+    },
     (socket) => (accepted = socket)
   )
 
@@ -86,7 +92,10 @@ test('server options apply keep-alive details and user timeout to accepted socke
 
 test('kernel buffer sizes as options, setters and getters', async (t) => {
   const server = await listen(t, {}, (socket) => socket.resume())
-  const socket = connect(t, server.address().port, '127.0.0.1', { sendBufferSize: 65536, recvBufferSize: 32768 })
+  const socket = connect(t, server.address().port, '127.0.0.1', {
+    sendBufferSize: 65536,
+    recvBufferSize: 32768
+  })
 
   t.is(socket.sendBufferSize, 65536, 'before connecting: the size asked for')
   await once(socket, 'connect')
