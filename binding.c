@@ -38,7 +38,6 @@ bare_tcp_exports(js_env_t *env, js_value_t *exports) {
   V("idle", bare_tcp_idle)
   V("counters", bare_tcp_counters)
   V("resume", bare_tcp_resume)
-  V("pause", bare_tcp_pause)
   V("writev", bare_tcp_writev)
   V("end", bare_tcp_end)
   V("bind", bare_tcp_bind)

@@ -115,10 +115,7 @@ bare_tcp__name(js_env_t *env, js_callback_info_t *info, bool peer) {
   size_t argc = 1;
   js_value_t *argv[1];
 
-  err = js_get_callback_info(env, info, &argc, argv, NULL, NULL);
-  assert(err == 0);
-
-  bare_tcp_t *handle = argc ? bare_tcp__unwrap_open(env, argv[0]) : NULL;
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
   struct sockaddr_storage addr;

@@ -22,11 +22,8 @@
 
 static void
 bare_tcp__on_connect(uv_connect_t *req, int status) {
-  int err;
-
   bare_tcp_t *handle = (bare_tcp_t *) req->handle;
   bare_tcp_module_t *module = handle->module;
-  js_env_t *env = module->env;
 
   handle->state &= ~bare_tcp_state_connecting;
 
@@ -39,26 +36,27 @@ bare_tcp__on_connect(uv_connect_t *req, int status) {
 
   if (module->exiting) return;
 
-  js_handle_scope_t *scope;
-  err = js_open_handle_scope(env, &scope);
-  assert(err == 0);
+  bare_tcp__call_status(handle, module->on_connect, status, "connect", true);
+}
 
-  js_value_t *argv[2];
-
-  err = js_get_reference_value(env, handle->self, &argv[0]);
-  assert(err == 0);
-
-  if (status < 0) {
-    argv[1] = bare_tcp__error(env, status, "connect");
-  } else {
-    err = js_get_null(env, &argv[1]);
-    assert(err == 0);
+/*
+ * The (handle, ip, port) arguments of connect() and bind(), on a handle that
+ * is not connected yet.
+ */
+static int
+bare_tcp__parse_endpoint(js_env_t *env, bare_tcp_t *handle, size_t argc, js_value_t *argv[], struct sockaddr_storage *addr) {
+  if (handle->state & (bare_tcp_state_connecting | bare_tcp_state_connected | bare_tcp_state_listening)) {
+    bare_tcp__throw_code(env, "SOCKET_ALREADY_CONNECTED", "Socket is already connected");
+    return -1;
   }
 
-  bare_tcp__call(handle, module->on_connect, 2, argv, NULL);
+  uint32_t port;
+  if (argc < 3 || !bare_tcp__get_uint32(env, argv[2], 65535, &port)) {
+    bare_tcp__throw_code(env, "INVALID_PORT", "Port must be an integer between 0 and 65535");
+    return -1;
+  }
 
-  err = js_close_handle_scope(env, scope);
-  assert(err == 0);
+  return bare_tcp__parse_address(env, argv[1], port, addr);
 }
 
 /* connect(handle, ip, port) */
@@ -69,25 +67,11 @@ bare_tcp_connect(js_env_t *env, js_callback_info_t *info) {
   size_t argc = 3;
   js_value_t *argv[3];
 
-  err = js_get_callback_info(env, info, &argc, argv, NULL, NULL);
-  assert(err == 0);
-
-  bare_tcp_t *handle = argc ? bare_tcp__unwrap_open(env, argv[0]) : NULL;
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
-  if (handle->state & (bare_tcp_state_connecting | bare_tcp_state_connected | bare_tcp_state_listening)) {
-    bare_tcp__throw_code(env, "SOCKET_ALREADY_CONNECTED", "Socket is already connected");
-    return NULL;
-  }
-
-  uint32_t port;
-  if (argc < 3 || !bare_tcp__get_uint32(env, argv[2], 65535, &port)) {
-    bare_tcp__throw_code(env, "INVALID_PORT", "Port must be an integer between 0 and 65535");
-    return NULL;
-  }
-
   struct sockaddr_storage addr;
-  err = bare_tcp__parse_address(env, argv[1], port, &addr);
+  err = bare_tcp__parse_endpoint(env, handle, argc, argv, &addr);
   if (err < 0) return NULL;
 
   err = uv_tcp_connect(&handle->connect, &handle->tcp, (struct sockaddr *) &addr, bare_tcp__on_connect);
@@ -110,22 +94,11 @@ bare_tcp_bind(js_env_t *env, js_callback_info_t *info) {
   size_t argc = 3;
   js_value_t *argv[3];
 
-  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
-  if (handle->state & (bare_tcp_state_connecting | bare_tcp_state_connected | bare_tcp_state_listening)) {
-    bare_tcp__throw_code(env, "SOCKET_ALREADY_CONNECTED", "Socket is already connected");
-    return NULL;
-  }
-
-  uint32_t port;
-  if (argc < 3 || !bare_tcp__get_uint32(env, argv[2], 65535, &port)) {
-    bare_tcp__throw_code(env, "INVALID_PORT", "Port must be an integer between 0 and 65535");
-    return NULL;
-  }
-
   struct sockaddr_storage addr;
-  err = bare_tcp__parse_address(env, argv[1], port, &addr);
+  err = bare_tcp__parse_endpoint(env, handle, argc, argv, &addr);
   if (err < 0) return NULL;
 
   err = uv_tcp_bind(&handle->tcp, (struct sockaddr *) &addr, 0);
@@ -187,7 +160,7 @@ bare_tcp_open(js_env_t *env, js_callback_info_t *info) {
   size_t argc = 2;
   js_value_t *argv[2];
 
-  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
   if (handle->state & (bare_tcp_state_connecting | bare_tcp_state_connected | bare_tcp_state_listening)) {
@@ -222,7 +195,7 @@ bare_tcp_adopt(js_env_t *env, js_callback_info_t *info) {
   size_t argc = 1;
   js_value_t *argv[1];
 
-  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
   int err = bare_tcp__adopt(handle);

@@ -286,20 +286,10 @@ bare_tcp_init(js_env_t *env, js_callback_info_t *info) {
 
 js_value_t *
 bare_tcp_close(js_env_t *env, js_callback_info_t *info) {
-  int err;
-
   size_t argc = 2;
   js_value_t *argv[2];
 
-  err = js_get_callback_info(env, info, &argc, argv, NULL, NULL);
-  assert(err == 0);
-
-  if (argc < 1) {
-    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "close() takes a handle");
-    return NULL;
-  }
-
-  bare_tcp_t *handle = bare_tcp__unwrap(env, argv[0]);
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, false);
   if (handle == NULL) return NULL;
 
   bool reset = false;
@@ -314,7 +304,7 @@ bare_tcp_close(js_env_t *env, js_callback_info_t *info) {
 }
 
 bare_tcp_t *
-bare_tcp__unwrap_args(js_env_t *env, js_callback_info_t *info, size_t *argc, js_value_t *argv[]) {
+bare_tcp__unwrap_args(js_env_t *env, js_callback_info_t *info, size_t *argc, js_value_t *argv[], bool open_only) {
   int err;
 
   err = js_get_callback_info(env, info, argc, argv, NULL, NULL);
@@ -325,7 +315,15 @@ bare_tcp__unwrap_args(js_env_t *env, js_callback_info_t *info, size_t *argc, js_
     return NULL;
   }
 
-  return bare_tcp__unwrap_open(env, argv[0]);
+  return open_only ? bare_tcp__unwrap_open(env, argv[0]) : bare_tcp__unwrap(env, argv[0]);
+}
+
+bool
+bare_tcp__check_connected(js_env_t *env, bare_tcp_t *handle) {
+  if (handle->state & bare_tcp_state_connected) return true;
+
+  bare_tcp__throw_code(env, "SOCKET_NOT_CONNECTED", "Socket is not connected");
+  return false;
 }
 
 js_value_t *
@@ -333,7 +331,7 @@ bare_tcp_ref(js_env_t *env, js_callback_info_t *info) {
   size_t argc = 1;
   js_value_t *argv[1];
 
-  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
   uv_ref((uv_handle_t *) &handle->tcp);
@@ -346,7 +344,7 @@ bare_tcp_unref(js_env_t *env, js_callback_info_t *info) {
   size_t argc = 1;
   js_value_t *argv[1];
 
-  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
   uv_unref((uv_handle_t *) &handle->tcp);
@@ -361,7 +359,7 @@ bare_tcp_idle(js_env_t *env, js_callback_info_t *info) {
   size_t argc = 1;
   js_value_t *argv[1];
 
-  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
   js_value_t *result;
@@ -378,17 +376,9 @@ bare_tcp_counters(js_env_t *env, js_callback_info_t *info) {
   size_t argc = 1;
   js_value_t *argv[1];
 
-  err = js_get_callback_info(env, info, &argc, argv, NULL, NULL);
-  assert(err == 0);
-
-  if (argc < 1) {
-    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Missing handle");
-    return NULL;
-  }
-
   // Counters stay readable after close: bytesRead and bytesWritten are
   // asked for in 'close' handlers.
-  bare_tcp_t *handle = bare_tcp__unwrap(env, argv[0]);
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, false);
   if (handle == NULL) return NULL;
 
   // [bytesRead, bytesWritten, bytes of the write in flight]

@@ -135,3 +135,34 @@ bare_tcp__get_bool(js_env_t *env, js_value_t *value, bool *result) {
 
   return true;
 }
+
+void
+bare_tcp__call_status(bare_tcp_t *handle, js_ref_t *callback, int status, const char *syscall, bool with_self) {
+  int err;
+
+  js_env_t *env = handle->module->env;
+
+  js_handle_scope_t *scope;
+  err = js_open_handle_scope(env, &scope);
+  assert(err == 0);
+
+  js_value_t *argv[2];
+  size_t argc = 0;
+
+  if (with_self) {
+    err = js_get_reference_value(env, handle->self, &argv[argc++]);
+    assert(err == 0);
+  }
+
+  if (status < 0) {
+    argv[argc++] = bare_tcp__error(env, status, syscall);
+  } else {
+    err = js_get_null(env, &argv[argc++]);
+    assert(err == 0);
+  }
+
+  bare_tcp__call(handle, callback, argc, argv, NULL);
+
+  err = js_close_handle_scope(env, scope);
+  assert(err == 0);
+}

@@ -46,7 +46,7 @@ bare_tcp_keepalive(js_env_t *env, js_callback_info_t *info) {
   size_t argc = 5;
   js_value_t *argv[5];
 
-  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
   bool enable;
@@ -77,7 +77,7 @@ bare_tcp_nodelay(js_env_t *env, js_callback_info_t *info) {
   size_t argc = 2;
   js_value_t *argv[2];
 
-  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
   bool enable = false;
@@ -99,7 +99,7 @@ bare_tcp_user_timeout(js_env_t *env, js_callback_info_t *info) {
   size_t argc = 2;
   js_value_t *argv[2];
 
-  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
   uint32_t ms;
@@ -129,7 +129,7 @@ bare_tcp_buffer_sizes(js_env_t *env, js_callback_info_t *info) {
   size_t argc = 3;
   js_value_t *argv[3];
 
-  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
   uint32_t send, recv;
@@ -178,7 +178,7 @@ bare_tcp_sockopts(js_env_t *env, js_callback_info_t *info) {
   size_t argc = 1;
   js_value_t *argv[1];
 
-  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
   int fd;
@@ -231,7 +231,7 @@ bare_tcp_info(js_env_t *env, js_callback_info_t *info) {
   size_t argc = 1;
   js_value_t *argv[1];
 
-  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv);
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
   js_value_t *result;

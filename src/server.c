@@ -17,31 +17,11 @@
 
 static void
 bare_tcp__on_connection(uv_stream_t *server, int status) {
-  int err;
-
   bare_tcp_t *handle = (bare_tcp_t *) server;
-  bare_tcp_module_t *module = handle->module;
-  js_env_t *env = module->env;
 
-  if (module->exiting) return;
+  if (handle->module->exiting) return;
 
-  js_handle_scope_t *scope;
-  err = js_open_handle_scope(env, &scope);
-  assert(err == 0);
-
-  js_value_t *argv[1];
-
-  if (status < 0) {
-    argv[0] = bare_tcp__error(env, status, "accept");
-  } else {
-    err = js_get_null(env, &argv[0]);
-    assert(err == 0);
-  }
-
-  bare_tcp__call(handle, module->on_connection, 1, argv, NULL);
-
-  err = js_close_handle_scope(env, scope);
-  assert(err == 0);
+  bare_tcp__call_status(handle, handle->module->on_connection, status, "accept", false);
 }
 
 /* listen(handle, ip, port, backlog, ipv6Only, reusePort) */
@@ -52,10 +32,7 @@ bare_tcp_listen(js_env_t *env, js_callback_info_t *info) {
   size_t argc = 6;
   js_value_t *argv[6];
 
-  err = js_get_callback_info(env, info, &argc, argv, NULL, NULL);
-  assert(err == 0);
-
-  bare_tcp_t *handle = argc ? bare_tcp__unwrap_open(env, argv[0]) : NULL;
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
   if (handle->state & (bare_tcp_state_connecting | bare_tcp_state_connected | bare_tcp_state_listening)) {
@@ -109,12 +86,10 @@ bare_tcp_accept(js_env_t *env, js_callback_info_t *info) {
   size_t argc = 3;
   js_value_t *argv[3];
 
-  bare_tcp_module_t *module;
-  err = js_get_callback_info(env, info, &argc, argv, NULL, (void **) &module);
-  assert(err == 0);
-
-  bare_tcp_t *server = argc ? bare_tcp__unwrap_open(env, argv[0]) : NULL;
+  bare_tcp_t *server = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (server == NULL) return NULL;
+
+  bare_tcp_module_t *module = server->module;
 
   if (!(server->state & bare_tcp_state_listening)) {
     bare_tcp__throw_code(env, "SERVER_IS_CLOSED", "Server is not listening");

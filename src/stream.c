@@ -124,16 +124,10 @@ bare_tcp_resume(js_env_t *env, js_callback_info_t *info) {
   size_t argc = 1;
   js_value_t *argv[1];
 
-  err = js_get_callback_info(env, info, &argc, argv, NULL, NULL);
-  assert(err == 0);
-
-  bare_tcp_t *handle = argc ? bare_tcp__unwrap_open(env, argv[0]) : NULL;
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
-  if (!(handle->state & bare_tcp_state_connected)) {
-    bare_tcp__throw_code(env, "SOCKET_NOT_CONNECTED", "Socket is not connected");
-    return NULL;
-  }
+  if (!bare_tcp__check_connected(env, handle)) return NULL;
 
   handle->state |= bare_tcp_state_resumed;
 
@@ -146,28 +140,6 @@ bare_tcp_resume(js_env_t *env, js_callback_info_t *info) {
   }
 
   handle->state |= bare_tcp_state_reading;
-
-  return NULL;
-}
-
-js_value_t *
-bare_tcp_pause(js_env_t *env, js_callback_info_t *info) {
-  int err;
-
-  size_t argc = 1;
-  js_value_t *argv[1];
-
-  err = js_get_callback_info(env, info, &argc, argv, NULL, NULL);
-  assert(err == 0);
-
-  bare_tcp_t *handle = argc ? bare_tcp__unwrap_open(env, argv[0]) : NULL;
-  if (handle == NULL) return NULL;
-
-  if (!(handle->state & bare_tcp_state_reading)) return NULL;
-
-  uv_read_stop((uv_stream_t *) &handle->tcp);
-
-  handle->state &= ~bare_tcp_state_reading;
 
   return NULL;
 }
@@ -221,11 +193,8 @@ bare_tcp__retain_stores(bare_tcp_t *handle, js_value_t *arraybuffers[], uint32_t
 
 static void
 bare_tcp__on_write(uv_write_t *req, int status) {
-  int err;
-
   bare_tcp_t *handle = (bare_tcp_t *) req->handle;
   bare_tcp_module_t *module = handle->module;
-  js_env_t *env = module->env;
 
   handle->state &= ~bare_tcp_state_writing;
 
@@ -240,23 +209,7 @@ bare_tcp__on_write(uv_write_t *req, int status) {
 
   if (module->exiting) return;
 
-  js_handle_scope_t *scope;
-  err = js_open_handle_scope(env, &scope);
-  assert(err == 0);
-
-  js_value_t *argv[1];
-
-  if (status < 0) {
-    argv[0] = bare_tcp__error(env, status, "write");
-  } else {
-    err = js_get_null(env, &argv[0]);
-    assert(err == 0);
-  }
-
-  bare_tcp__call(handle, module->on_write, 1, argv, NULL);
-
-  err = js_close_handle_scope(env, scope);
-  assert(err == 0);
+  bare_tcp__call_status(handle, module->on_write, status, "write", false);
 }
 
 /*
@@ -340,10 +293,7 @@ bare_tcp_writev(js_env_t *env, js_callback_info_t *info) {
   size_t argc = 2;
   js_value_t *argv[2];
 
-  err = js_get_callback_info(env, info, &argc, argv, NULL, NULL);
-  assert(err == 0);
-
-  bare_tcp_t *handle = argc ? bare_tcp__unwrap_open(env, argv[0]) : NULL;
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
   if (argc < 2) {
@@ -351,10 +301,7 @@ bare_tcp_writev(js_env_t *env, js_callback_info_t *info) {
     return NULL;
   }
 
-  if (!(handle->state & bare_tcp_state_connected)) {
-    bare_tcp__throw_code(env, "SOCKET_NOT_CONNECTED", "Socket is not connected");
-    return NULL;
-  }
+  if (!bare_tcp__check_connected(env, handle)) return NULL;
 
   if (handle->state & (bare_tcp_state_writing | bare_tcp_state_ending | bare_tcp_state_ended)) {
     bare_tcp__throw_code(env, "WRITE_AFTER_END", "Cannot write while a write is in flight or after end");
@@ -466,33 +413,14 @@ done:
 
 static void
 bare_tcp__on_shutdown(uv_shutdown_t *req, int status) {
-  int err;
-
   bare_tcp_t *handle = (bare_tcp_t *) req->handle;
   bare_tcp_module_t *module = handle->module;
-  js_env_t *env = module->env;
 
   handle->state = (handle->state & ~bare_tcp_state_ending) | bare_tcp_state_ended;
 
   if (module->exiting) return;
 
-  js_handle_scope_t *scope;
-  err = js_open_handle_scope(env, &scope);
-  assert(err == 0);
-
-  js_value_t *argv[1];
-
-  if (status < 0) {
-    argv[0] = bare_tcp__error(env, status, "shutdown");
-  } else {
-    err = js_get_null(env, &argv[0]);
-    assert(err == 0);
-  }
-
-  bare_tcp__call(handle, module->on_end, 1, argv, NULL);
-
-  err = js_close_handle_scope(env, scope);
-  assert(err == 0);
+  bare_tcp__call_status(handle, module->on_end, status, "shutdown", false);
 }
 
 js_value_t *
@@ -502,16 +430,10 @@ bare_tcp_end(js_env_t *env, js_callback_info_t *info) {
   size_t argc = 1;
   js_value_t *argv[1];
 
-  err = js_get_callback_info(env, info, &argc, argv, NULL, NULL);
-  assert(err == 0);
-
-  bare_tcp_t *handle = argc ? bare_tcp__unwrap_open(env, argv[0]) : NULL;
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
-  if (!(handle->state & bare_tcp_state_connected)) {
-    bare_tcp__throw_code(env, "SOCKET_NOT_CONNECTED", "Socket is not connected");
-    return NULL;
-  }
+  if (!bare_tcp__check_connected(env, handle)) return NULL;
 
   if (handle->state & (bare_tcp_state_ending | bare_tcp_state_ended)) {
     bare_tcp__throw_code(env, "WRITE_AFTER_END", "Socket has already ended");

@@ -157,6 +157,11 @@ bare_tcp__get_bool(js_env_t *env, js_value_t *value, bool *result);
 void
 bare_tcp__call(bare_tcp_t *handle, js_ref_t *callback, size_t argc, js_value_t *argv[], js_value_t **result);
 
+/* Calls callback([self, ]err) in a handle scope of its own, err being null
+ * for a status of 0 and an error for the syscall otherwise. */
+void
+bare_tcp__call_status(bare_tcp_t *handle, js_ref_t *callback, int status, const char *syscall, bool with_self);
+
 /* handle.c: the lifecycle. */
 
 bare_tcp_module_t *
@@ -168,8 +173,12 @@ bare_tcp__unwrap(js_env_t *env, js_value_t *value);
 bare_tcp_t *
 bare_tcp__unwrap_open(js_env_t *env, js_value_t *value);
 
+/* The handle in argv[0], refusing a closed one when open_only is set. */
 bare_tcp_t *
-bare_tcp__unwrap_args(js_env_t *env, js_callback_info_t *info, size_t *argc, js_value_t *argv[]);
+bare_tcp__unwrap_args(js_env_t *env, js_callback_info_t *info, size_t *argc, js_value_t *argv[], bool open_only);
+
+bool
+bare_tcp__check_connected(js_env_t *env, bare_tcp_t *handle);
 
 int
 bare_tcp__create(bare_tcp_module_t *module, js_value_t *ctx, uint32_t read_buffer_size, bare_tcp_t **result, js_value_t **value);
@@ -202,9 +211,6 @@ bare_tcp_counters(js_env_t *env, js_callback_info_t *info);
 
 js_value_t *
 bare_tcp_resume(js_env_t *env, js_callback_info_t *info);
-
-js_value_t *
-bare_tcp_pause(js_env_t *env, js_callback_info_t *info);
 
 js_value_t *
 bare_tcp_writev(js_env_t *env, js_callback_info_t *info);
