@@ -75,6 +75,9 @@ module.exports = class Socket extends Duplex {
     this._flushed = 0
     this._pendingChunks = 0
     this._writeCallbacks = []
+    this._directWrite = false
+    this._waitingBatch = null
+    this._needDrain = false
 
     this._pendingOpen = null
     this._pendingWrite = null
@@ -430,6 +433,8 @@ module.exports = class Socket extends Duplex {
       return false
     }
 
+    if (this._canWriteDirectly()) return this._writeDirectly(chunk, cb)
+
     const flushed = StreamxDuplex.write.call(this, {
       chunk,
       encoding: 'buffer',
@@ -496,19 +501,98 @@ module.exports = class Socket extends Duplex {
   }
 
   _writev(batch, cb) {
+    // Queued behind a direct write still in flight: wait for it.
+    if (this._directWrite) {
+      this._waitingBatch = { batch, cb }
+      return
+    }
+
     const chunks = batch.length === 1 ? batch[0].chunk : batch.map(toChunk)
 
     this._pendingChunks = batch.length
 
-    let done
+    let pending
     try {
-      done = binding.writev(this._handle, chunks)
+      pending = binding.writev(this._handle, chunks)
     } catch (err) {
-      return this._onwrite(err, cb)
+      return this._afterWritev(err, cb)
     }
 
-    if (done) this._onwrite(null, cb)
+    if (pending === 0) this._afterWritev(null, cb)
     else this._pendingWrite = cb
+  }
+
+  // A write with nothing queued before it goes straight to the addon, which
+  // hands it to the kernel during the call when it can: no queue, no
+  // microtask, no second crossing. When the kernel takes only part of it,
+  // the rest stays in flight in C and later writes queue in the stream
+  // behind it, so the order holds.
+  _canWriteDirectly() {
+    return (
+      !this._directWrite &&
+      this._pendingChunks === 0 &&
+      this._writableState.queue.length === 0 &&
+      this._connected()
+    )
+  }
+
+  _writeDirectly(chunk, cb) {
+    const seq = ++this._written
+    if (cb) this._writeCallbacks.push({ seq, cb })
+
+    let pending
+    try {
+      pending = binding.writev(this._handle, chunk)
+    } catch (err) {
+      this._flushed = seq
+      err = this._annotate(err)
+      queueMicrotask(() => this._callWriteCallbacks(seq, err))
+      this.destroy(err)
+      return false
+    }
+
+    if (pending === 0) {
+      this._flushed = seq
+      if (cb) queueMicrotask(() => this._callWriteCallbacks(seq, null))
+      return true
+    }
+
+    this._directWrite = true
+
+    if (pending < this._writableState.highWaterMark) return true
+
+    this._needDrain = true
+    return false
+  }
+
+  _ondirectwrite(err) {
+    this._directWrite = false
+    this._flushed++
+
+    const waiting = this._waitingBatch
+    this._waitingBatch = null
+
+    if (err) {
+      err = this._annotate(err)
+      this._callWriteCallbacks(this._flushed, err)
+
+      // The stream waits for its batch before it can finish destroying.
+      if (waiting !== null) {
+        this._pendingChunks = waiting.batch.length
+        this._afterWritev(err, waiting.cb)
+      }
+
+      return this.destroy(err)
+    }
+
+    this._callWriteCallbacks(this._flushed, null)
+
+    if (waiting !== null) this._writev(waiting.batch, waiting.cb)
+
+    if (this._needDrain && !this._directWrite && this._writableState.queue.length === 0) {
+      this._needDrain = false
+      this.emit('drain')
+    }
   }
 
   _final(cb) {
@@ -715,7 +799,13 @@ module.exports = class Socket extends Duplex {
     return false
   }
 
-  _onwrite(err, cb = this._pendingWrite) {
+  // The write the addon kept in flight completed, or was cancelled.
+  _onwrite(err) {
+    if (this._directWrite) this._ondirectwrite(err)
+    else this._afterWritev(err, this._pendingWrite)
+  }
+
+  _afterWritev(err, cb) {
     this._pendingWrite = null
     this._flushed += this._pendingChunks
     this._pendingChunks = 0

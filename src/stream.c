@@ -276,15 +276,18 @@ bare_tcp__get_chunk(js_env_t *env, js_value_t *value, uv_buf_t *buf, js_value_t 
     break;
   }
 
-  *buf = uv_buf_init(data, (unsigned int) (len * element_size));
+  // Not uv_buf_init, whose unsigned int length would cut a chunk past 4 GiB.
+  buf->base = data;
+  buf->len = len * element_size;
 
   return true;
 }
 
 /*
  * writev(handle, chunks): chunks is a typed array or an array of them.
- * Returns true when the whole batch reached the kernel during the call, and
- * false when the rest completes later through on_write.
+ * Returns the number of bytes the kernel did not take during the call: 0
+ * when the whole batch went out, else the rest completes later through
+ * on_write.
  */
 js_value_t *
 bare_tcp_writev(js_env_t *env, js_callback_info_t *info) {
@@ -365,7 +368,7 @@ bare_tcp_writev(js_env_t *env, js_callback_info_t *info) {
   handle->last_active = uv_now(handle->module->loop);
 
   if ((size_t) written == total) {
-    err = js_get_boolean(env, true, &result);
+    err = js_create_uint32(env, 0, &result);
     assert(err == 0);
     goto done;
   }
@@ -399,7 +402,7 @@ bare_tcp_writev(js_env_t *env, js_callback_info_t *info) {
   handle->state |= bare_tcp_state_writing;
   handle->write_pending_len = total - written;
 
-  err = js_get_boolean(env, false, &result);
+  err = js_create_double(env, (double) handle->write_pending_len, &result);
   assert(err == 0);
 
 done:

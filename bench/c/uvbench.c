@@ -25,10 +25,10 @@ typedef struct conn {
   uv_tcp_t tcp; /* first, so a handle pointer is also a conn pointer */
   uv_connect_t connect;
   uv_shutdown_t shutdown;
-  uint64_t got;  /* bytes received so far (sink) or of the current echo */
-  uint32_t seq;  /* ping-pong message number */
-  int matched;   /* http: how much of "\r\n\r\n" the previous read ended with */
-  int pending;   /* a uv_write is queued: the client waits for it (backpressure) */
+  uint64_t got; /* bytes received so far (sink) or of the current echo */
+  uint32_t seq; /* ping-pong message number */
+  int matched; /* http: how much of "\r\n\r\n" the previous read ended with */
+  int pending; /* a uv_write is queued: the client waits for it (backpressure) */
   int replied;
   int bad;
 } conn_t;
@@ -53,12 +53,14 @@ static uint64_t sent, ops, ops_mark, t_start, t_mark;
 static int connected, started, running = 1, failures, is_client;
 static uv_timer_t warm_timer, end_timer;
 
-static void die (const char *what, int err) {
+static void
+die(const char *what, int err) {
   fprintf(stderr, "uvbench: %s: %s\n", what, err ? uv_strerror(err) : "failed");
   exit(1);
 }
 
-static uint64_t opt (const char *key, uint64_t fallback) {
+static uint64_t
+opt(const char *key, uint64_t fallback) {
   size_t n = strlen(key);
   for (int i = 0; i < argc_; i++) {
     if (strncmp(argv_[i], key, n) == 0 && argv_[i][n] == '=') return strtoull(argv_[i] + n + 1, NULL, 10);
@@ -66,19 +68,36 @@ static uint64_t opt (const char *key, uint64_t fallback) {
   return fallback;
 }
 
-static void on_alloc (uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
+static int
+is_mode(const char *m) {
+  return strcmp(mode, m) == 0;
+}
+
+static void
+on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   buf->base = readbuf;
   buf->len = sizeof(readbuf);
 }
 
-static void on_close_free (uv_handle_t *h) { free(h); }
+static void
+on_close_free(uv_handle_t *h) {
+  free(h);
+}
 
-static void on_written (uv_write_t *req, int status);
+static void
+on_written(uv_write_t *req, int status) {
+  conn_t *c = req->data;
+  free(req);
+  /* A server outlives its client; only a client's failed write is an error. */
+  if (status < 0 && is_client) die("write", status);
+  c->pending = 0;
+}
 
 /* Try the write now and queue only what the kernel did not take; returns 1
  * when something is queued. Unstable data (reused buffers) is copied first. */
-static int send_bytes (conn_t *c, const char *p, size_t n, int stable) {
-  int r = uv_try_write((uv_stream_t *) &c->tcp, &(uv_buf_t) {(char *) p, n}, 1);
+static int
+send_bytes(conn_t *c, const char *p, size_t n, int stable) {
+  int r = uv_try_write((uv_stream_t *) &c->tcp, &(uv_buf_t){(char *) p, n}, 1);
   if (r == UV_EAGAIN) r = 0;
   if (r < 0) return -1;
   if ((size_t) r == n) return 0;
@@ -97,9 +116,8 @@ static int send_bytes (conn_t *c, const char *p, size_t n, int stable) {
   return 1;
 }
 
-static int is_mode (const char *m) { return strcmp(mode, m) == 0; }
-
-static void report (void) {
+static void
+report(void) {
   double ms = (uv_hrtime() - t_mark) / 1e6;
   printf("RESULT {\"ops\":%llu,\"ms\":%.3f}\n", (unsigned long long) (ops - ops_mark), ms);
   fflush(stdout);
@@ -108,7 +126,8 @@ static void report (void) {
 
 /* ---- server ---- */
 
-static void server_read (uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+static void
+server_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   conn_t *c = (conn_t *) s;
   if (nread < 0) {
     uv_close((uv_handle_t *) s, on_close_free);
@@ -120,6 +139,8 @@ static void server_read (uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   if (is_mode("echo")) {
     if (send_bytes(c, buf->base, nread, 0) < 0) uv_close((uv_handle_t *) s, on_close_free);
   } else if (is_mode("sink")) {
+    /* First and last byte of each read: cheap, and any loss, duplication or
+     * reordering moves a read boundary off the pattern. */
     if (d[0] != c->got % PATTERN || d[nread - 1] != (c->got + nread - 1) % PATTERN) c->bad = 1;
     c->got += nread;
     if (c->got >= total && !c->replied) {
@@ -136,8 +157,10 @@ static void server_read (uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     static const char end[] = "\r\n\r\n";
     int requests = 0, m = c->matched;
     for (ssize_t i = 0; i < nread; i++) {
-      if (d[i] == end[m]) m++;
-      else m = d[i] == '\r' ? 1 : 0;
+      if (d[i] == end[m])
+        m++;
+      else
+        m = d[i] == '\r' ? 1 : 0;
       if (m == 4) {
         requests++;
         m = 0;
@@ -148,7 +171,8 @@ static void server_read (uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   }
 }
 
-static void on_connection (uv_stream_t *server, int status) {
+static void
+on_connection(uv_stream_t *server, int status) {
   if (status < 0) die("accept", status);
   conn_t *c = calloc(1, sizeof(conn_t));
   uv_tcp_init(loop, &c->tcp);
@@ -163,7 +187,8 @@ static void on_connection (uv_stream_t *server, int status) {
   }
 }
 
-static int server (void) {
+static int
+server(void) {
   static uv_tcp_t listener;
   struct sockaddr_in addr;
   struct sockaddr_storage bound;
@@ -183,7 +208,8 @@ static int server (void) {
 
 /* ---- clients ---- */
 
-static conn_t *dial (uv_connect_cb cb) {
+static conn_t *
+dial(uv_connect_cb cb) {
   conn_t *c = calloc(1, sizeof(conn_t));
   uv_tcp_init(loop, &c->tcp);
   int r = uv_tcp_connect(&c->connect, &c->tcp, (struct sockaddr *) &peer, cb);
@@ -191,42 +217,60 @@ static conn_t *dial (uv_connect_cb cb) {
   return c;
 }
 
-/* stream: bulk and pipelined writes into the sink server */
+/* stream: bulk and pipelined writes into the sink server.
+ *
+ * Every write produced while the previous batch was with the kernel goes out
+ * as one uv_write (a writev): the best syscall pattern a JavaScript module can
+ * reach, which is what makes this the ceiling. At most one batch of up to
+ * BATCH_BYTES is in flight: that is the client's backpressure. */
+#define BATCH_BUFS 1024 /* IOV_MAX on Linux */
+#define BATCH_BYTES (256 * 1024)
 
-static void pump (conn_t *c) {
-  while (sent < total && !c->pending) {
-    uint64_t n = total - sent < write_size ? total - sent : write_size;
-    const char *p = pattern + sent % PATTERN;
-    sent += n;
-    ops++;
-    if (send_bytes(c, p, n, 1) < 0) die("write", 0);
-  }
-}
+static void pump(conn_t *c);
 
-static void on_written (uv_write_t *req, int status) {
+static void
+on_batch_written(uv_write_t *req, int status) {
+  if (status < 0) die("write", status);
   conn_t *c = req->data;
-  free(req);
-  if (status < 0) {
-    /* A server outlives its client; only a client's failed write is an error. */
-    if (!is_client) return;
-    die("write", status);
-  }
   c->pending = 0;
-  if (is_mode("stream")) pump(c);
+  pump(c);
 }
 
-static void stream_read (uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+static void
+pump(conn_t *c) {
+  static uv_buf_t bufs[BATCH_BUFS];
+  static uv_write_t req;
+  if (c->pending || sent >= total) return;
+  unsigned nbufs = 0;
+  uint64_t bytes = 0;
+  while (sent < total && nbufs < BATCH_BUFS && bytes < BATCH_BYTES) {
+    uint64_t n = total - sent < write_size ? total - sent : write_size;
+    bufs[nbufs++] = uv_buf_init(pattern + sent % PATTERN, n);
+    sent += n;
+    bytes += n;
+    ops++;
+  }
+  req.data = c;
+  c->pending = 1;
+  /* libuv copies the buf array; the bytes are the never-changing pattern. */
+  int r = uv_write(&req, (uv_stream_t *) &c->tcp, bufs, nbufs, on_batch_written);
+  if (r < 0) die("write", r);
+}
+
+static void
+stream_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   if (nread < 0) die("read", nread);
   if (nread == 0) return;
   if (buf->base[0] != 'K') die("sink server found a corrupt stream", 0);
   double ms = (uv_hrtime() - t_start) / 1e6;
   printf("RESULT {\"ops\":%llu,\"bytes\":%llu,\"ms\":%.3f}\n", (unsigned long long) ops,
-         (unsigned long long) total, ms);
+    (unsigned long long) total, ms);
   fflush(stdout);
   exit(0);
 }
 
-static void stream_connected (uv_connect_t *req, int status) {
+static void
+stream_connected(uv_connect_t *req, int status) {
   if (status < 0) die("connect", status);
   conn_t *c = (conn_t *) req->handle;
   t_start = uv_hrtime();
@@ -234,21 +278,27 @@ static void stream_connected (uv_connect_t *req, int status) {
   pump(c);
 }
 
-/* pingpong: `conns` connections, one 64-byte message in flight on each */
+/* pingpong: `count` connections, one 64-byte message in flight on each;
+ * every byte of message n is n & 0xff, so echoes are checked in order. */
 
 static char messages[256][MSG];
+static conn_t **all;
 
-static void on_warm (uv_timer_t *t) {
+static void
+on_warm(uv_timer_t *t) {
   ops_mark = ops;
   t_mark = uv_hrtime();
 }
 
-static void on_end (uv_timer_t *t) {
+static void
+on_end(uv_timer_t *t) {
   running = 0;
   report();
 }
 
-static void start_clock (void) {
+/* Measured window: `duration` ms after `warmup` ms; `max` bounds the count. */
+static void
+start_clock(void) {
   t_mark = uv_hrtime();
   uv_timer_init(loop, &warm_timer);
   uv_timer_init(loop, &end_timer);
@@ -257,7 +307,8 @@ static void start_clock (void) {
   uv_timer_start(&end_timer, on_end, warm + opt("duration", 1000), 0);
 }
 
-static void pingpong_read (uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+static void
+pingpong_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   conn_t *c = (conn_t *) s;
   if (nread < 0) die("read", nread);
   if (nread == 0) return;
@@ -267,14 +318,12 @@ static void pingpong_read (uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   if (c->got > MSG) die("echo longer than the message", 0);
   c->got = 0;
   c->seq++;
-  ops++;
-  if (running && ops < target) send_bytes(c, messages[c->seq & 0xff], MSG, 1);
-  else if (ops >= target) report();
+  if (++ops >= target) report();
+  if (running) send_bytes(c, messages[c->seq & 0xff], MSG, 1);
 }
 
-static conn_t **all;
-
-static void pingpong_connected (uv_connect_t *req, int status) {
+static void
+pingpong_connected(uv_connect_t *req, int status) {
   if (status < 0) die("connect", status);
   uv_read_start(req->handle, on_alloc, pingpong_read);
   if (++connected < (int) count) return;
@@ -282,20 +331,24 @@ static void pingpong_connected (uv_connect_t *req, int status) {
   for (int i = 0; i < connected; i++) send_bytes(all[i], messages[0], MSG, 1);
 }
 
-/* connrate: connect, 1 byte each way, close, with `inflight` at a time */
+/* connrate: connect, 1 byte each way, close, `inflight` at a time */
 
-static void connrate_one (void);
+static void connrate_one(void);
 
-static void connrate_closed (uv_handle_t *h) {
+static void
+connrate_closed(uv_handle_t *h) {
   conn_t *c = (conn_t *) h;
-  if (c->replied) ops++;
-  else if (++failures > 1000) die("too many failed connections", 0);
+  if (c->replied) {
+    if (++ops >= target) report();
+  } else if (++failures > 1000) {
+    die("too many failed connections", 0);
+  }
   free(c);
-  if (running && ops < target) connrate_one();
-  else if (ops >= target) report();
+  if (running) connrate_one();
 }
 
-static void connrate_read (uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+static void
+connrate_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   conn_t *c = (conn_t *) s;
   if (nread > 0 && !c->replied) {
     c->replied = 1;
@@ -304,7 +357,8 @@ static void connrate_read (uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   if (nread < 0) uv_close((uv_handle_t *) s, connrate_closed);
 }
 
-static void connrate_connected (uv_connect_t *req, int status) {
+static void
+connrate_connected(uv_connect_t *req, int status) {
   conn_t *c = (conn_t *) req->handle;
   if (status < 0) {
     uv_close((uv_handle_t *) &c->tcp, connrate_closed);
@@ -314,17 +368,23 @@ static void connrate_connected (uv_connect_t *req, int status) {
   send_bytes(c, "x", 1, 1);
 }
 
-static void connrate_one (void) { dial(connrate_connected); }
+static void
+connrate_one(void) {
+  dial(connrate_connected);
+}
 
-/* idle: after the orchestrator's gate opens, hold `count` open connections */
+/* idle: once the orchestrator's gate sends a byte (it has read our base RSS
+ * by then), open `count` connections and hold them, reading. */
 
-static void idle_open (void);
+static void idle_open(void);
 
-static void idle_read (uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+static void
+idle_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   if (nread < 0) die("idle connection lost", nread);
 }
 
-static void idle_connected (uv_connect_t *req, int status) {
+static void
+idle_connected(uv_connect_t *req, int status) {
   if (status < 0) die("connect", status);
   uv_read_start(req->handle, on_alloc, idle_read);
   if (++connected == (int) count) {
@@ -334,24 +394,28 @@ static void idle_connected (uv_connect_t *req, int status) {
   idle_open();
 }
 
-static void idle_open (void) {
+static void
+idle_open(void) {
   while (started < (int) count && started - connected < MAX_CONNECTING) {
     started++;
     dial(idle_connected);
   }
 }
 
-static void gate_read (uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
+static void
+gate_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
   if (nread < 0) die("gate closed", nread);
   if (nread > 0 && started == 0) idle_open();
 }
 
-static void gate_connected (uv_connect_t *req, int status) {
+static void
+gate_connected(uv_connect_t *req, int status) {
   if (status < 0) die("gate connect", status);
   uv_read_start(req->handle, on_alloc, gate_read);
 }
 
-static int client (int port) {
+static int
+client(int port) {
   uv_ip4_addr("127.0.0.1", port, &peer);
   count = opt("count", 1);
   target = opt("max", UINT64_MAX);
@@ -379,7 +443,8 @@ static int client (int port) {
   return uv_run(loop, UV_RUN_DEFAULT);
 }
 
-int main (int argc, char **argv) {
+int
+main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "version") == 0) {
     printf("%s\n", uv_version_string());
     return 0;
