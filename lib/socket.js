@@ -76,6 +76,8 @@ module.exports = class Socket extends Duplex {
     this._pendingChunks = 0
     this._writeCallbacks = []
     this._directWrite = false
+    this._directThisTick = false
+    this._endTick = () => (this._directThisTick = false)
     this._waitingBatch = null
     this._needDrain = false
 
@@ -526,10 +528,13 @@ module.exports = class Socket extends Duplex {
   // hands it to the kernel during the call when it can: no queue, no
   // microtask, no second crossing. When the kernel takes only part of it,
   // the rest stays in flight in C and later writes queue in the stream
-  // behind it, so the order holds.
+  // behind it, so the order holds. Only the first write of a burst goes
+  // directly: the writes that follow it in the same tick queue up and leave
+  // as one batch, one syscall for all of them.
   _canWriteDirectly() {
     return (
       !this._directWrite &&
+      !this._directThisTick &&
       this._pendingChunks === 0 &&
       this._writableState.queue.length === 0 &&
       this._connected()
@@ -537,6 +542,9 @@ module.exports = class Socket extends Duplex {
   }
 
   _writeDirectly(chunk, cb) {
+    this._directThisTick = true
+    queueMicrotask(this._endTick)
+
     const seq = ++this._written
     if (cb) this._writeCallbacks.push({ seq, cb })
 

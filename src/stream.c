@@ -214,8 +214,11 @@ bare_tcp__on_write(uv_write_t *req, int status) {
 
 /*
  * Fills buf from a typed array or a DataView, refusing anything else,
- * including a view on a detached buffer: its length reads as 0 but its data
- * pointer is gone.
+ * including a view on a detached buffer (its length reads as 0 and its data
+ * pointer is gone). The ArrayBuffer is only asked for when the caller wants
+ * it, or to tell a detached view from an empty one: asking for the buffer of
+ * a small typed array that V8 keeps inside its heap moves its bytes out, so
+ * the data pointer must be read again after that.
  */
 static bool
 bare_tcp__get_chunk(js_env_t *env, js_value_t *value, uv_buf_t *buf, js_value_t **arraybuffer) {
@@ -238,21 +241,32 @@ bare_tcp__get_chunk(js_env_t *env, js_value_t *value, uv_buf_t *buf, js_value_t 
   js_typedarray_type_t type = js_uint8array;
   void *data;
   size_t len;
-  size_t offset;
 
   if (is_typedarray)
-    err = js_get_typedarray_info(env, value, &type, &data, &len, arraybuffer, &offset);
+    err = js_get_typedarray_info(env, value, &type, &data, &len, arraybuffer, NULL);
   else
-    err = js_get_dataview_info(env, value, &data, &len, arraybuffer, &offset);
+    err = js_get_dataview_info(env, value, &data, &len, arraybuffer, NULL);
   assert(err == 0);
 
-  bool detached;
-  err = js_is_detached_arraybuffer(env, *arraybuffer, &detached);
-  assert(err == 0);
+  if (len == 0) {
+    js_value_t *backing = NULL;
 
-  if (detached) {
-    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Cannot write a detached buffer");
-    return false;
+    if (arraybuffer)
+      backing = *arraybuffer;
+    else if (is_typedarray)
+      err = js_get_typedarray_info(env, value, NULL, NULL, NULL, &backing, NULL);
+    else
+      err = js_get_dataview_info(env, value, NULL, NULL, &backing, NULL);
+    assert(err == 0);
+
+    bool detached;
+    err = js_is_detached_arraybuffer(env, backing, &detached);
+    assert(err == 0);
+
+    if (detached) {
+      bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Cannot write a detached buffer");
+      return false;
+    }
   }
 
   size_t element_size = 1;
@@ -322,35 +336,37 @@ bare_tcp_writev(js_env_t *env, js_callback_info_t *info) {
   }
 
   uv_buf_t small[16];
-  js_value_t *small_arraybuffers[16];
+  js_value_t *small_chunks[16];
 
   uv_buf_t *bufs = small;
-  js_value_t **arraybuffers = small_arraybuffers;
+  js_value_t **chunks = small_chunks;
 
   if (count > 16) {
     bufs = malloc(count * sizeof(uv_buf_t));
-    arraybuffers = malloc(count * sizeof(js_value_t *));
+    chunks = malloc(count * sizeof(js_value_t *));
 
-    if (bufs == NULL || arraybuffers == NULL) {
+    if (bufs == NULL || chunks == NULL) {
       free(bufs);
-      free(arraybuffers);
+      free(chunks);
       bare_tcp__throw(env, UV_ENOMEM, "write");
       return NULL;
     }
   }
 
-  size_t total = 0;
   js_value_t *result = NULL;
 
+  if (is_array) {
+    uint32_t got;
+    err = js_get_array_elements(env, argv[1], chunks, count, 0, &got);
+    assert(err == 0 && got == count);
+  } else {
+    chunks[0] = argv[1];
+  }
+
+  size_t total = 0;
+
   for (uint32_t i = 0; i < count; i++) {
-    js_value_t *chunk = argv[1];
-
-    if (is_array) {
-      err = js_get_element(env, argv[1], i, &chunk);
-      assert(err == 0);
-    }
-
-    if (!bare_tcp__get_chunk(env, chunk, &bufs[i], &arraybuffers[i])) goto done;
+    if (!bare_tcp__get_chunk(env, chunks[i], &bufs[i], NULL)) goto done;
 
     total += bufs[i].len;
   }
@@ -373,8 +389,7 @@ bare_tcp_writev(js_env_t *env, js_callback_info_t *info) {
     goto done;
   }
 
-  // Skip what the kernel took; uv_write copies the descriptors, so the
-  // trimmed array only has to live through the call.
+  // Skip what the kernel took.
   uint32_t first = 0;
   size_t skip = written;
 
@@ -383,10 +398,29 @@ bare_tcp_writev(js_env_t *env, js_callback_info_t *info) {
     first++;
   }
 
+  // The rest outlives this call: pin each chunk's memory, which moves a
+  // small chunk out of the V8 heap, then take its address again. uv_write
+  // copies the descriptors, so the array only has to live through the call.
+  js_value_t *small_arraybuffers[16];
+  js_value_t **arraybuffers = count - first <= 16 ? small_arraybuffers : malloc((count - first) * sizeof(js_value_t *));
+
+  if (arraybuffers == NULL) {
+    bare_tcp__throw(env, UV_ENOMEM, "write");
+    goto done;
+  }
+
+  for (uint32_t i = first; i < count; i++) {
+    bool ok = bare_tcp__get_chunk(env, chunks[i], &bufs[i], &arraybuffers[i - first]);
+    assert(ok);
+  }
+
   bufs[first].base += skip;
   bufs[first].len -= skip;
 
-  err = bare_tcp__retain_stores(handle, &arraybuffers[first], count - first);
+  err = bare_tcp__retain_stores(handle, arraybuffers, count - first);
+
+  if (arraybuffers != small_arraybuffers) free(arraybuffers);
+
   if (err < 0) {
     bare_tcp__throw(env, err, "write");
     goto done;
@@ -408,7 +442,7 @@ bare_tcp_writev(js_env_t *env, js_callback_info_t *info) {
 done:
   if (bufs != small) {
     free(bufs);
-    free(arraybuffers);
+    free(chunks);
   }
 
   return result;
