@@ -224,7 +224,6 @@ module.exports = class Server extends EventEmitter {
 
     socket._server = this
     this.connections.add(socket)
-    socket.on('close', () => this._onsocketclose(socket))
 
     this.emit('connection', socket)
   }

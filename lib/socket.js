@@ -69,15 +69,15 @@ module.exports = class Socket extends Duplex {
     this._timer = null
     this._idleAtTimeout = -1
 
-    this._counters = [0, 0, 0]
+    this._counters = null
 
     this._written = 0
     this._flushed = 0
     this._pendingChunks = 0
-    this._writeCallbacks = []
+    this._writeCallbacks = null
     this._directWrite = false
     this._directThisTick = false
-    this._endTick = () => (this._directThisTick = false)
+    this._server = null
     this._waitingBatch = null
     this._needDrain = false
 
@@ -411,13 +411,6 @@ module.exports = class Socket extends Duplex {
     await closed
   }
 
-  // 'close' tells whether the socket closed because of an error.
-  emit(name, ...argv) {
-    if (name === 'close' && argv.length === 0)
-      return super.emit('close', getStreamError(this) !== null)
-    return super.emit(name, ...argv)
-  }
-
   write(chunk, encoding, cb) {
     if (typeof encoding === 'function') {
       cb = encoding
@@ -444,7 +437,7 @@ module.exports = class Socket extends Duplex {
     })
 
     this._written++
-    if (cb) this._writeCallbacks.push({ seq: this._written, cb })
+    if (cb) this._addWriteCallback(this._written, cb)
 
     return flushed
   }
@@ -542,11 +535,10 @@ module.exports = class Socket extends Duplex {
   }
 
   _writeDirectly(chunk, cb) {
-    this._directThisTick = true
-    queueMicrotask(this._endTick)
+    markDirect(this)
 
     const seq = ++this._written
-    if (cb) this._writeCallbacks.push({ seq, cb })
+    if (cb) this._addWriteCallback(seq, cb)
 
     let pending
     try {
@@ -828,8 +820,15 @@ module.exports = class Socket extends Duplex {
   // Write callbacks run in order once their chunk's batch completed, with
   // its error if it failed; those whose chunk never reached _writev get an
   // error when the socket closes.
+  _addWriteCallback(seq, cb) {
+    if (this._writeCallbacks === null) this._writeCallbacks = []
+    this._writeCallbacks.push({ seq, cb })
+  }
+
   _callWriteCallbacks(flushed, err) {
     const callbacks = this._writeCallbacks
+    if (callbacks === null) return
+
     let i = 0
 
     while (i < callbacks.length && callbacks[i].seq <= flushed) i++
@@ -859,6 +858,16 @@ module.exports = class Socket extends Duplex {
     const cb = this._pendingDestroy
     this._pendingDestroy = null
     if (cb) cb(null)
+  }
+
+  // 'close' tells whether an error destroyed the socket, and the server
+  // learns of it without a listener per connection.
+  emit(name, ...argv) {
+    if (name !== 'close' || argv.length !== 0) return super.emit(name, ...argv)
+
+    const result = super.emit('close', getStreamError(this) !== null)
+    if (this._server !== null) this._server._onsocketclose(this)
+    return result
   }
 
   _closeHandle() {
@@ -920,7 +929,7 @@ module.exports = class Socket extends Duplex {
   _currentCounters() {
     return this._handle !== null && this._state & CONNECTED
       ? binding.counters(this._handle)
-      : this._counters
+      : this._counters || [0, 0, 0]
   }
 
   _localName() {
@@ -1002,6 +1011,20 @@ module.exports = class Socket extends Duplex {
       TCPError.SOCKET_IS_CLOSED('Socket was destroyed before the data was written')
     )
   }
+}
+
+// Sockets that wrote directly in this tick: one microtask clears them all.
+let direct = []
+
+function markDirect(socket) {
+  socket._directThisTick = true
+  if (direct.push(socket) === 1) queueMicrotask(clearDirect)
+}
+
+function clearDirect() {
+  const sockets = direct
+  direct = []
+  for (const socket of sockets) socket._directThisTick = false
 }
 
 function toChunk(data) {

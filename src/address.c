@@ -121,8 +121,8 @@ bare_tcp__name(js_env_t *env, js_callback_info_t *info, bool peer) {
   struct sockaddr_storage addr;
   int len = sizeof(addr);
 
-  if (peer && handle->peer.ss_family != 0) {
-    addr = handle->peer;
+  if (peer && handle->peer.sa.sa_family != 0) {
+    memcpy(&addr, &handle->peer, sizeof(handle->peer));
     err = 0;
   } else if (peer) {
     err = uv_tcp_getpeername(&handle->tcp, (struct sockaddr *) &addr, &len);

@@ -74,14 +74,14 @@ bare_tcp_connect(js_env_t *env, js_callback_info_t *info) {
   err = bare_tcp__parse_endpoint(env, handle, argc, argv, &addr);
   if (err < 0) return NULL;
 
-  err = uv_tcp_connect(&handle->connect, &handle->tcp, (struct sockaddr *) &addr, bare_tcp__on_connect);
+  err = uv_tcp_connect(&handle->req.connect, &handle->tcp, (struct sockaddr *) &addr, bare_tcp__on_connect);
   if (err < 0) {
     bare_tcp__throw(env, err, "connect");
     return NULL;
   }
 
   handle->state |= bare_tcp_state_connecting;
-  handle->peer = addr;
+  memcpy(&handle->peer, &addr, sizeof(handle->peer));
 
   return NULL;
 }
@@ -123,7 +123,7 @@ bare_tcp__adopt(bare_tcp_t *handle) {
   int err = uv_tcp_getpeername(&handle->tcp, (struct sockaddr *) &peer, &len);
   if (err < 0) return err;
 
-  handle->peer = peer;
+  memcpy(&handle->peer, &peer, sizeof(handle->peer));
   handle->state |= bare_tcp_state_connected;
   handle->last_active = uv_now(handle->module->loop);
 

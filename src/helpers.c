@@ -67,11 +67,12 @@ bare_tcp__throw(js_env_t *env, int status, const char *syscall) {
   assert(err == 0);
 }
 
+/* Misuse errors read like the JavaScript layer's TCPErrors: "CODE: why". */
 void
 bare_tcp__throw_code(js_env_t *env, const char *code, const char *message) {
   if (bare_tcp__exception_pending(env)) return;
 
-  int err = js_throw_error(env, code, message);
+  int err = js_throw_errorf(env, code, "%s: %s", code, message);
   assert(err == 0);
 }
 

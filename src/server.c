@@ -12,6 +12,7 @@
  */
 
 #include <assert.h>
+#include <string.h>
 
 #include "tcp.h"
 
@@ -126,8 +127,11 @@ bare_tcp_accept(js_env_t *env, js_callback_info_t *info) {
 
   // Best effort: a peer that already reset leaves the address unknown, and
   // the connection then fails on its first read anyway.
-  int len = sizeof(handle->peer);
-  uv_tcp_getpeername(&handle->tcp, (struct sockaddr *) &handle->peer, &len);
+  struct sockaddr_storage peer;
+  int len = sizeof(peer);
+  if (uv_tcp_getpeername(&handle->tcp, (struct sockaddr *) &peer, &len) == 0) {
+    memcpy(&handle->peer, &peer, sizeof(handle->peer));
+  }
 
   return result;
 }

@@ -477,7 +477,7 @@ bare_tcp_end(js_env_t *env, js_callback_info_t *info) {
     return NULL;
   }
 
-  err = uv_shutdown(&handle->shutdown, (uv_stream_t *) &handle->tcp, bare_tcp__on_shutdown);
+  err = uv_shutdown(&handle->req.shutdown, (uv_stream_t *) &handle->tcp, bare_tcp__on_shutdown);
   if (err < 0) {
     bare_tcp__throw(env, err, "shutdown");
     return NULL;

@@ -98,12 +98,15 @@ struct bare_tcp_s {
   uv_tcp_t tcp;
 
   /* One request of each kind is enough: a handle makes a single connect
-   * attempt (JavaScript opens a new handle per address), bare-stream calls
-   * _writev again only after the previous batch completed, and a stream ends
-   * once. */
-  uv_connect_t connect;
+   * attempt (JavaScript opens a new handle per address), JavaScript hands
+   * over the next write only after the previous one completed, and a stream
+   * ends once. A shutdown can only start once connected, after the connect
+   * request is done, so the two share their memory. */
+  union {
+    uv_connect_t connect;
+    uv_shutdown_t shutdown;
+  } req;
   uv_write_t write;
-  uv_shutdown_t shutdown;
 
   bare_tcp_module_t *module;
 
@@ -125,8 +128,13 @@ struct bare_tcp_s {
   uint64_t last_active;
 
   /* The peer, recorded when the connection is made: after a reset the
-   * kernel no longer knows it, and errors still have to name it. */
-  struct sockaddr_storage peer;
+   * kernel no longer knows it, and errors still have to name it. A family
+   * of 0 means unknown. */
+  union {
+    struct sockaddr sa;
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+  } peer;
 
   /* Counters JavaScript reads for bytesRead and bytesWritten. */
   uint64_t bytes_read;
