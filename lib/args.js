@@ -5,6 +5,7 @@
 const TCPError = require('./errors')
 const constants = require('./constants')
 const ip = require('./ip')
+const { quote } = require('./describe')
 
 // port: an integer 0 to 65535, or a string of decimal digits naming one
 // (ports arrive as strings from URLs).
@@ -62,7 +63,7 @@ exports.milliseconds = function milliseconds(value, what, fallback) {
 exports.readBufferSize = function readBufferSize(value = constants.defaults.READ_BUFFER_SIZE) {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 0x7fffffff) {
     throw TCPError.INVALID_ARGUMENT(
-      `Read buffer size must be an integer between 1 and 2147483647, got ${String(value)}`
+      `Read buffer size must be an integer between 1 and 2147483647, got ${quote(value)}`
     )
   }
   return value

@@ -8,7 +8,7 @@
 // connect wins and the others are closed.
 
 const binding = require('./native')
-const TCPError = require('./errors')
+const SystemErrors = require('./system-errors')
 
 module.exports = class Connector {
   constructor(socket, addresses, port, { delay, localAddress, localPort }) {
@@ -107,7 +107,7 @@ module.exports = class Connector {
   _failed(entry, err) {
     const socket = this._socket
 
-    err = TCPError.withAddress(err, entry.address, this._port)
+    err = SystemErrors.withAddress(err, entry.address, this._port)
     this._errors.push(err)
 
     socket.emit('connectionAttemptFailed', entry.address, this._port, entry.family, err)
@@ -121,7 +121,7 @@ module.exports = class Connector {
 
     const errors = this._errors
     socket._onconnectfailed(
-      errors.length === 1 ? errors[0] : TCPError.CONNECT_FAILED(socket._host, this._port, errors)
+      errors.length === 1 ? errors[0] : SystemErrors.connectFailed(socket._host, this._port, errors)
     )
   }
 

@@ -42,15 +42,6 @@ declare class TCPError extends Error {
   static INVALID_PORT(port: unknown): TCPError
   static WRITE_AFTER_END(msg?: string): TCPError
   static INVALID_FD(fd: unknown): TCPError
-
-  /** What an aborted signal destroys a socket, or fails a listen, with. */
-  static ABORT_ERR(reason?: unknown): TCPAbortError
-  /** The connect deadline (`connectTimeout`) passed, lookup included. */
-  static CONNECT_TIMEOUT(host: string, port: number, ms: number, errno?: number): TCPSystemError
-
-  static CONNECT_FAILED(host: string, port: number, errors: Error[]): TCPConnectError
-  static LOOKUP_FAILED(err: { code?: string }, host: string): TCPSystemError
-  static withAddress<E extends Error>(err: E, address?: string | null, port?: number | null): E
 }
 
 declare namespace TCPError {

@@ -10,6 +10,7 @@ const binding = require('./native')
 const args = require('./args')
 const ip = require('./ip')
 const TCPError = require('./errors')
+const SystemErrors = require('./system-errors')
 const Socket = require('./socket')
 const {
   state: { BINDING, BOUND, CLOSING, UNREFED }
@@ -101,7 +102,7 @@ module.exports = class Server extends EventEmitter {
       if (sync) return queueMicrotask(() => onlookup(err, address, family))
       if ((this._state & BINDING) === 0) return
 
-      if (err) err = TCPError.LOOKUP_FAILED(err, host)
+      if (err) err = SystemErrors.lookupFailed(err, host)
       this.emit('lookup', err, address, family, host)
       this._onlookup(err, address, flags)
     }
@@ -185,7 +186,7 @@ module.exports = class Server extends EventEmitter {
       if (handle) binding.close(handle)
       this._state &= ~BINDING
       this._unwatchSignal()
-      queueMicrotask(() => this.emit('error', TCPError.withAddress(err, address, port)))
+      queueMicrotask(() => this.emit('error', SystemErrors.withAddress(err, address, port)))
       return
     }
 
@@ -284,7 +285,7 @@ module.exports = class Server extends EventEmitter {
   _watchSignal(signal) {
     if (signal.aborted) {
       this._state &= ~BINDING
-      queueMicrotask(() => this.emit('error', TCPError.ABORT_ERR(signal.reason)))
+      queueMicrotask(() => this.emit('error', SystemErrors.abortError(signal.reason)))
       return true
     }
 
@@ -294,7 +295,7 @@ module.exports = class Server extends EventEmitter {
 
       if (this._state & BINDING) {
         this._state &= ~BINDING
-        this.emit('error', TCPError.ABORT_ERR(signal.reason))
+        this.emit('error', SystemErrors.abortError(signal.reason))
       } else if (this._state & BOUND) {
         this.close()
       }

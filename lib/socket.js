@@ -15,7 +15,9 @@ const binding = require('./native')
 const args = require('./args')
 const ip = require('./ip')
 const TCPError = require('./errors')
+const SystemErrors = require('./system-errors')
 const Connector = require('./connector')
+const { quote } = require('./describe')
 const {
   state: { CONNECTING, CONNECTED, READING, CLOSING, CLOSED, UNREFED }
 } = require('./constants')
@@ -417,6 +419,8 @@ module.exports = class Socket extends Duplex {
       encoding = undefined
     }
 
+    cb = args.callback(cb, 'Write callback')
+
     if (typeof chunk === 'string') chunk = encode(chunk, encoding)
     else if (!ArrayBuffer.isView(chunk)) {
       throw TCPError.INVALID_ARGUMENT('Chunk must be a string, a Buffer or a typed array')
@@ -450,6 +454,8 @@ module.exports = class Socket extends Duplex {
       cb = encoding
       encoding = undefined
     }
+
+    cb = args.callback(cb, 'End callback')
 
     if (chunk !== undefined && chunk !== null) this.write(chunk, encoding)
 
@@ -675,7 +681,7 @@ module.exports = class Socket extends Duplex {
     if (this.destroying) return
 
     if (err) {
-      const wrapped = TCPError.LOOKUP_FAILED(err, this._host)
+      const wrapped = SystemErrors.lookupFailed(err, this._host)
       this.emit('lookup', wrapped, undefined, undefined, this._host)
       return this.destroy(wrapped)
     }
@@ -702,7 +708,7 @@ module.exports = class Socket extends Duplex {
     if (usable.length === 0) {
       const err =
         list.length === 0
-          ? TCPError.LOOKUP_FAILED({ code: 'ENOTFOUND' }, this._host)
+          ? SystemErrors.lookupFailed({ code: 'ENOTFOUND' }, this._host)
           : TCPError.INVALID_HOST(`${this._host} has no IPv${wanted} address`)
       return queueMicrotask(() => this.destroy(err))
     }
@@ -892,7 +898,7 @@ module.exports = class Socket extends Duplex {
     this._connectTimer = setTimeout(() => {
       this._connectTimer = null
       if ((this._state & CONNECTING) === 0 || this.destroying) return
-      this.destroy(TCPError.CONNECT_TIMEOUT(this._host, this._port, ms, binding.ETIMEDOUT))
+      this.destroy(SystemErrors.connectTimeout(this._host, this._port, ms, binding.ETIMEDOUT))
     }, ms)
 
     if (this._state & UNREFED) this._connectTimer.unref()
@@ -902,12 +908,12 @@ module.exports = class Socket extends Duplex {
   // life, as Node.js does.
   _watchSignal(signal) {
     if (signal.aborted) {
-      queueMicrotask(() => this.destroy(TCPError.ABORT_ERR(signal.reason)))
+      queueMicrotask(() => this.destroy(SystemErrors.abortError(signal.reason)))
       return
     }
 
     this._signal = signal
-    this._onabort = () => this.destroy(TCPError.ABORT_ERR(signal.reason))
+    this._onabort = () => this.destroy(SystemErrors.abortError(signal.reason))
     signal.addEventListener('abort', this._onabort)
   }
 
@@ -956,7 +962,7 @@ module.exports = class Socket extends Duplex {
 
   _annotate(err) {
     const remote = this._remote || this._remoteName()
-    return remote ? TCPError.withAddress(err, remote.address, remote.port) : err
+    return remote ? SystemErrors.withAddress(err, remote.address, remote.port) : err
   }
 
   // An idle timeout that costs nothing per read or write: the addon stamps
@@ -1039,7 +1045,7 @@ function encode(string, encoding = 'utf8') {
   try {
     return Buffer.from(string, encoding)
   } catch (err) {
-    throw TCPError.INVALID_ARGUMENT(`Cannot encode a string as ${String(encoding)}: ${err.message}`)
+    throw TCPError.INVALID_ARGUMENT(`Cannot encode a string as ${quote(encoding)}: ${err.message}`)
   }
 }
 

@@ -392,22 +392,6 @@ function constantsAndErrors() {
     expectType<'TCPError'>(err.name)
     expectType<boolean>(err instanceof Error)
   }
-
-  const failed = TCPError.CONNECT_FAILED('localhost', 80, [new Error('a'), new Error('b')])
-  expectType<Error[]>(failed.errors)
-  expectType<string>(failed.code)
-
-  const lookupFailed: TCPSystemError = TCPError.LOOKUP_FAILED({ code: 'EAI_NONAME' }, 'nowhere')
-  expectType<string | undefined>(lookupFailed.hostname)
-
-  expectType<Error>(TCPError.withAddress(new Error('x'), '127.0.0.1', 80))
-
-  const aborted = TCPError.ABORT_ERR(new Error('why'))
-  expectType<'ABORT_ERR'>(aborted.code)
-  expectType<'AbortError'>(aborted.name)
-
-  const timedOut: TCPSystemError = TCPError.CONNECT_TIMEOUT('localhost', 80, 5000)
-  expectType<string>(timedOut.code)
 }
 
 async function disposal() {
