@@ -147,13 +147,13 @@ module.exports = class Server extends EventEmitter {
 
   ref() {
     this._state &= ~UNREFED
-    if (this._handle) binding.ref(this._handle)
+    if (this._handle && (this._state & CLOSING) === 0) binding.ref(this._handle)
     return this
   }
 
   unref() {
     this._state |= UNREFED
-    if (this._handle) binding.unref(this._handle)
+    if (this._handle && (this._state & CLOSING) === 0) binding.unref(this._handle)
     return this
   }
 
