@@ -11,8 +11,8 @@ binding.setup(
   function onconnect(handle, err) {
     this._onconnect(handle, err)
   },
-  function onread(err, data) {
-    return this._onread(err, data)
+  function onread(err, data, offset, length) {
+    return this._onread(err, data, offset, length)
   },
   function onwrite(err) {
     this._onwrite(err)

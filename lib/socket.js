@@ -783,7 +783,9 @@ module.exports = class Socket extends Duplex {
     )
   }
 
-  _onread(err, data) {
+  // A read: a view of `length` bytes at `offset` in `data`, an ArrayBuffer
+  // that small reads share.
+  _onread(err, data, offset, length) {
     if (err) {
       this._state &= ~READING
       this.destroy(this._annotate(err))
@@ -799,7 +801,7 @@ module.exports = class Socket extends Duplex {
 
     this._readRequested = false
 
-    if (this.push(Buffer.from(data)) || this._readRequested) return true
+    if (this.push(Buffer.from(data, offset, length)) || this._readRequested) return true
 
     this._state &= ~READING
     return false

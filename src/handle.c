@@ -33,6 +33,8 @@ bare_tcp__module_destroy(bare_tcp_module_t *module) {
     *refs[i] = NULL;
   }
 
+  if (module->slab) js_delete_reference(env, module->slab);
+
   free(module->read_buffer);
   free(module);
 }

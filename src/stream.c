@@ -42,6 +42,68 @@ bare_tcp__on_alloc(uv_handle_t *uv_handle, size_t suggested_size, uv_buf_t *buf)
   *buf = uv_buf_init(module->read_buffer, handle->read_buffer_size);
 }
 
+/* Reads up to this size go to the slab; larger ones get a buffer of their
+ * own, where the copy is worth its allocation. */
+#define BARE_TCP_SLAB_SIZE 65536
+#define BARE_TCP_SMALL_READ 4096
+
+/*
+ * Copies a read into memory JavaScript can see: argv gets the ArrayBuffer,
+ * the offset and the length. Returns 0, or UV_ENOMEM.
+ */
+static int
+bare_tcp__hand_over(bare_tcp_module_t *module, const char *base, size_t len, js_value_t *argv[3]) {
+  int err;
+
+  js_env_t *env = module->env;
+
+  void *data;
+  size_t offset = 0;
+
+  if (len > BARE_TCP_SMALL_READ) {
+    err = js_create_unsafe_arraybuffer(env, len, &data, &argv[0]);
+  } else {
+    if (module->slab == NULL || BARE_TCP_SLAB_SIZE - module->slab_used < len) {
+      js_value_t *slab;
+      err = js_create_unsafe_arraybuffer(env, BARE_TCP_SLAB_SIZE, (void **) &module->slab_data, &slab);
+      if (err < 0) goto done;
+
+      if (module->slab) js_delete_reference(env, module->slab);
+
+      err = js_create_reference(env, slab, 1, &module->slab);
+      assert(err == 0);
+
+      module->slab_used = 0;
+    }
+
+    err = js_get_reference_value(env, module->slab, &argv[0]);
+    assert(err == 0);
+
+    offset = module->slab_used;
+    data = module->slab_data + offset;
+
+    // Views stay 8-byte aligned, as typed arrays of wider elements need.
+    module->slab_used += (len + 7) & ~(size_t) 7;
+  }
+
+done:
+  if (err < 0) {
+    js_value_t *exception;
+    js_get_and_clear_last_exception(env, &exception);
+    return UV_ENOMEM;
+  }
+
+  memcpy(data, base, len);
+
+  err = js_create_uint32(env, (uint32_t) offset, &argv[1]);
+  assert(err == 0);
+
+  err = js_create_uint32(env, (uint32_t) len, &argv[2]);
+  assert(err == 0);
+
+  return 0;
+}
+
 static void
 bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
   int err;
@@ -56,31 +118,22 @@ bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
   err = js_open_handle_scope(env, &scope);
   assert(err == 0);
 
-  js_value_t *argv[2];
+  // [err, arraybuffer, offset, length]; all null at the end of the stream.
+  js_value_t *argv[4];
 
   if (nread > 0) {
     handle->last_active = uv_now(module->loop);
     handle->bytes_read += nread;
 
-    void *data;
-    err = js_create_unsafe_arraybuffer(env, nread, &data, &argv[1]);
-
-    if (err == 0) {
-      memcpy(data, buf->base, nread);
-
-      err = js_get_null(env, &argv[0]);
-      assert(err == 0);
-    } else {
-      // The bytes cannot be handed over, and dropping them silently would
-      // corrupt the stream: fail it instead.
-      js_value_t *exception;
-      js_get_and_clear_last_exception(env, &exception);
-
-      nread = UV_ENOMEM;
-    }
+    // The bytes cannot be handed over, and dropping them silently would
+    // corrupt the stream: fail it instead.
+    if (bare_tcp__hand_over(module, buf->base, nread, &argv[1]) < 0) nread = UV_ENOMEM;
   }
 
-  if (nread < 0) {
+  if (nread > 0) {
+    err = js_get_null(env, &argv[0]);
+    assert(err == 0);
+  } else {
     // libuv has stopped reading at EOF already; after an error it would try
     // again, so stop it here.
     if (nread != UV_EOF) uv_read_stop(stream);
@@ -94,14 +147,16 @@ bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
       argv[0] = bare_tcp__error(env, (int) nread, "read");
     }
 
-    err = js_get_null(env, &argv[1]);
-    assert(err == 0);
+    for (int i = 1; i < 4; i++) {
+      err = js_get_null(env, &argv[i]);
+      assert(err == 0);
+    }
   }
 
   handle->state &= ~bare_tcp_state_resumed;
 
   js_value_t *result;
-  bare_tcp__call(handle, module->on_read, 2, argv, &result);
+  bare_tcp__call(handle, module->on_read, 4, argv, &result);
 
   bool more = true;
   if (result) js_get_value_bool(env, result, &more);

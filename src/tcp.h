@@ -87,6 +87,14 @@ struct bare_tcp_module_s {
   char *read_buffer;
   size_t read_buffer_len;
 
+  /* Small reads are copied side by side into one ArrayBuffer, the slab, and
+   * handed to JavaScript as views of it: no allocation per small message.
+   * A view kept by JavaScript keeps its slab alive, which bounds what a
+   * retained small chunk can cost to one slab. */
+  js_ref_t *slab;
+  char *slab_data;
+  size_t slab_used;
+
   /* Every handle libuv owns, so that teardown can close them all. */
   bare_tcp_t *handles;
 
