@@ -77,11 +77,14 @@ module.exports = class Socket extends Duplex {
     this._flushed = 0
     this._pendingChunks = 0
     this._writeCallbacks = null
+    this._corked = null
+    this._corkedBytes = 0
+    this._corkedSeq = 0
     this._directWrite = false
-    this._directThisTick = false
-    this._server = null
+    this._directSeq = 0
     this._waitingBatch = null
     this._needDrain = false
+    this._server = null
 
     this._pendingOpen = null
     this._pendingWrite = null
@@ -175,7 +178,7 @@ module.exports = class Socket extends Duplex {
 
   // Bytes written by the user that have not reached the kernel yet.
   get writableLength() {
-    return this._writableState.buffered + this._currentCounters()[2]
+    return this._writableState.buffered + this._corkedBytes + this._currentCounters()[2]
   }
 
   // bare-pipe IPC: the handle to send, or to receive a descriptor into.
@@ -432,7 +435,7 @@ module.exports = class Socket extends Duplex {
       return false
     }
 
-    if (this._canWriteDirectly()) return this._writeDirectly(chunk, cb)
+    if (this._canCork()) return this._cork(chunk, cb)
 
     const flushed = StreamxDuplex.write.call(this, {
       chunk,
@@ -523,57 +526,77 @@ module.exports = class Socket extends Duplex {
     else this._pendingWrite = cb
   }
 
-  // A write with nothing queued before it goes straight to the addon, which
-  // hands it to the kernel during the call when it can: no queue, no
-  // microtask, no second crossing. When the kernel takes only part of it,
-  // the rest stays in flight in C and later writes queue in the stream
-  // behind it, so the order holds. Only the first write of a burst goes
-  // directly: the writes that follow it in the same tick queue up and leave
-  // as one batch, one syscall for all of them.
-  _canWriteDirectly() {
+  // Writes made while nothing waits in the stream queue skip it: they
+  // collect here in the order made and leave together at the end of the
+  // tick, as one writev that the addon hands to the kernel during the call
+  // when it can. A burst of small writes costs one syscall, and a lone write
+  // neither the queue nor a second crossing. When the kernel takes only part
+  // of a flush, the rest stays in flight in C and later writes queue in the
+  // stream behind it, so the order holds.
+  _canCork() {
     return (
       !this._directWrite &&
-      !this._directThisTick &&
       this._pendingChunks === 0 &&
       this._writableState.queue.length === 0 &&
       this._connected()
     )
   }
 
-  _writeDirectly(chunk, cb) {
-    markDirect(this)
-
+  _cork(chunk, cb) {
     const seq = ++this._written
     if (cb) this._addWriteCallback(seq, cb)
 
-    let pending
-    try {
-      pending = binding.writev(this._handle, chunk)
-    } catch (err) {
-      this._flushed = seq
-      err = this._annotate(err)
-      queueMicrotask(() => this._callWriteCallbacks(seq, err))
-      this.destroy(err)
-      return false
+    if (this._corked === null) {
+      this._corked = []
+      scheduleFlush(this)
     }
 
-    if (pending === 0) {
-      this._flushed = seq
-      if (cb) queueMicrotask(() => this._callWriteCallbacks(seq, null))
-      return true
-    }
+    this._corked.push(chunk)
+    this._corkedBytes += chunk.byteLength
+    this._corkedSeq = seq
 
-    this._directWrite = true
-
-    if (pending < this._writableState.highWaterMark) return true
+    if (this._corkedBytes < this._writableState.highWaterMark) return true
 
     this._needDrain = true
     return false
   }
 
+  _flush() {
+    const chunks = this._corked
+    if (chunks === null) return
+
+    const seq = this._corkedSeq
+    this._corked = null
+    this._corkedBytes = 0
+
+    // Abandoned: their callbacks hear of it when the socket closes.
+    if (this.destroying || !this._connected()) return
+
+    let pending
+    try {
+      pending = binding.writev(this._handle, chunks.length === 1 ? chunks[0] : chunks)
+    } catch (err) {
+      this._flushed = seq
+      err = this._annotate(err)
+      this._callWriteCallbacks(seq, err)
+      this.destroy(err)
+      return
+    }
+
+    if (pending > 0) {
+      this._directWrite = true
+      this._directSeq = seq
+      return
+    }
+
+    this._flushed = seq
+    this._callWriteCallbacks(seq, null)
+    this._drainIfEmpty()
+  }
+
   _ondirectwrite(err) {
     this._directWrite = false
-    this._flushed++
+    this._flushed = this._directSeq
 
     const waiting = this._waitingBatch
     this._waitingBatch = null
@@ -595,13 +618,27 @@ module.exports = class Socket extends Duplex {
 
     if (waiting !== null) this._writev(waiting.batch, waiting.cb)
 
-    if (this._needDrain && !this._directWrite && this._writableState.queue.length === 0) {
+    this._drainIfEmpty()
+  }
+
+  // 'drain' for a write() that returned false on the corked path; the stream
+  // emits its own for writes that went through its queue.
+  _drainIfEmpty() {
+    if (
+      this._needDrain &&
+      !this._directWrite &&
+      this._corked === null &&
+      this._writableState.queue.length === 0
+    ) {
       this._needDrain = false
       this.emit('drain')
     }
   }
 
   _final(cb) {
+    // Corked writes go first; the shutdown waits for them in libuv.
+    this._flush()
+
     try {
       binding.end(this._handle)
     } catch (err) {
@@ -1021,18 +1058,17 @@ module.exports = class Socket extends Duplex {
   }
 }
 
-// Sockets that wrote directly in this tick: one microtask clears them all.
-let direct = []
+// Sockets with corked writes: one microtask flushes them all.
+let corked = []
 
-function markDirect(socket) {
-  socket._directThisTick = true
-  if (direct.push(socket) === 1) queueMicrotask(clearDirect)
+function scheduleFlush(socket) {
+  if (corked.push(socket) === 1) queueMicrotask(flushAll)
 }
 
-function clearDirect() {
-  const sockets = direct
-  direct = []
-  for (const socket of sockets) socket._directThisTick = false
+function flushAll() {
+  const sockets = corked
+  corked = []
+  for (const socket of sockets) socket._flush()
 }
 
 function toChunk(data) {
