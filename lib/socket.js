@@ -557,11 +557,20 @@ module.exports = class Socket extends Duplex {
 
     if (this._corkedBytes < this._writableState.highWaterMark) return true
 
+    // A full buffer leaves now: when the kernel takes it all, as it mostly
+    // does on a socket that keeps up, the writer may go on at once instead
+    // of waiting for 'drain'.
+    this._flush(true)
+
+    if (!this._directWrite && this._corked === null) return true
+
     this._needDrain = true
     return false
   }
 
-  _flush() {
+  // `inWrite` when called from write(), whose callbacks must not run before
+  // it returns.
+  _flush(inWrite = false) {
     const chunks = this._corked
     if (chunks === null) return
 
@@ -578,7 +587,7 @@ module.exports = class Socket extends Duplex {
     } catch (err) {
       this._flushed = seq
       err = this._annotate(err)
-      this._callWriteCallbacks(seq, err)
+      this._afterFlush(seq, err, inWrite)
       this.destroy(err)
       return
     }
@@ -590,8 +599,14 @@ module.exports = class Socket extends Duplex {
     }
 
     this._flushed = seq
-    this._callWriteCallbacks(seq, null)
+    this._afterFlush(seq, null, inWrite)
     this._drainIfEmpty()
+  }
+
+  _afterFlush(seq, err, inWrite) {
+    if (this._writeCallbacks === null) return
+    if (inWrite) queueMicrotask(() => this._callWriteCallbacks(seq, err))
+    else this._callWriteCallbacks(seq, err)
   }
 
   _ondirectwrite(err) {

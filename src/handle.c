@@ -35,7 +35,6 @@ bare_tcp__module_destroy(bare_tcp_module_t *module) {
 
   if (module->slab) js_delete_reference(env, module->slab);
 
-  free(module->read_buffer);
   free(module);
 }
 

@@ -19,89 +19,65 @@
 
 #include "tcp.h"
 
+/* The least a slab holds: several full default reads, or thousands of
+ * small ones, before the next. */
+#define BARE_TCP_SLAB_SIZE (256 * 1024)
+
+/*
+ * Reads land in the slab directly, each at its own offset, and JavaScript
+ * gets them as views: no copy and no allocation per read. A read may take up
+ * to read_buffer_size bytes, so a slab with less room left than that is
+ * replaced; what a read did not use goes to the next one.
+ */
 static void
 bare_tcp__on_alloc(uv_handle_t *uv_handle, size_t suggested_size, uv_buf_t *buf) {
+  int err;
+
   (void) suggested_size;
 
   bare_tcp_t *handle = (bare_tcp_t *) uv_handle;
   bare_tcp_module_t *module = handle->module;
-
-  if (module->read_buffer_len < handle->read_buffer_size) {
-    char *grown = realloc(module->read_buffer, handle->read_buffer_size);
-
-    // libuv turns an empty buffer into a UV_ENOBUFS read error.
-    if (grown == NULL) {
-      *buf = uv_buf_init(NULL, 0);
-      return;
-    }
-
-    module->read_buffer = grown;
-    module->read_buffer_len = handle->read_buffer_size;
-  }
-
-  *buf = uv_buf_init(module->read_buffer, handle->read_buffer_size);
-}
-
-/* Reads up to this size go to the slab; larger ones get a buffer of their
- * own, where the copy is worth its allocation. */
-#define BARE_TCP_SLAB_SIZE 65536
-#define BARE_TCP_SMALL_READ 4096
-
-/*
- * Copies a read into memory JavaScript can see: argv gets the ArrayBuffer,
- * the offset and the length. Returns 0, or UV_ENOMEM.
- */
-static int
-bare_tcp__hand_over(bare_tcp_module_t *module, const char *base, size_t len, js_value_t *argv[3]) {
-  int err;
-
   js_env_t *env = module->env;
 
-  void *data;
-  size_t offset = 0;
+  size_t need = handle->read_buffer_size;
 
-  if (len > BARE_TCP_SMALL_READ) {
-    err = js_create_unsafe_arraybuffer(env, len, &data, &argv[0]);
-  } else {
-    if (module->slab == NULL || BARE_TCP_SLAB_SIZE - module->slab_used < len) {
-      js_value_t *slab;
-      err = js_create_unsafe_arraybuffer(env, BARE_TCP_SLAB_SIZE, (void **) &module->slab_data, &slab);
-      if (err < 0) goto done;
+  if (module->slab == NULL || module->slab_len - module->slab_used < need) {
+    size_t len = need > BARE_TCP_SLAB_SIZE / 2 ? 2 * need : BARE_TCP_SLAB_SIZE;
 
+    js_handle_scope_t *scope;
+    err = js_open_handle_scope(env, &scope);
+    assert(err == 0);
+
+    js_value_t *slab;
+    void *data;
+    err = js_create_unsafe_arraybuffer(env, len, &data, &slab);
+
+    if (err == 0) {
       if (module->slab) js_delete_reference(env, module->slab);
 
       err = js_create_reference(env, slab, 1, &module->slab);
       assert(err == 0);
 
+      module->slab_data = data;
+      module->slab_len = len;
       module->slab_used = 0;
+    } else {
+      js_value_t *exception;
+      js_get_and_clear_last_exception(env, &exception);
     }
 
-    err = js_get_reference_value(env, module->slab, &argv[0]);
+    err = js_close_handle_scope(env, scope);
     assert(err == 0);
 
-    offset = module->slab_used;
-    data = module->slab_data + offset;
-
-    // Views stay 8-byte aligned, as typed arrays of wider elements need.
-    module->slab_used += (len + 7) & ~(size_t) 7;
+    // libuv turns an empty buffer into a UV_ENOBUFS read error.
+    if (module->slab == NULL || module->slab_len - module->slab_used < need) {
+      *buf = uv_buf_init(NULL, 0);
+      return;
+    }
   }
 
-done:
-  if (err < 0) {
-    js_value_t *exception;
-    js_get_and_clear_last_exception(env, &exception);
-    return UV_ENOMEM;
-  }
-
-  memcpy(data, base, len);
-
-  err = js_create_uint32(env, (uint32_t) offset, &argv[1]);
-  assert(err == 0);
-
-  err = js_create_uint32(env, (uint32_t) len, &argv[2]);
-  assert(err == 0);
-
-  return 0;
+  buf->base = module->slab_data + module->slab_used;
+  buf->len = need;
 }
 
 static void
@@ -125,9 +101,17 @@ bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     handle->last_active = uv_now(module->loop);
     handle->bytes_read += nread;
 
-    // The bytes cannot be handed over, and dropping them silently would
-    // corrupt the stream: fail it instead.
-    if (bare_tcp__hand_over(module, buf->base, nread, &argv[1]) < 0) nread = UV_ENOMEM;
+    err = js_get_reference_value(env, module->slab, &argv[1]);
+    assert(err == 0);
+
+    err = js_create_uint32(env, (uint32_t) (buf->base - module->slab_data), &argv[2]);
+    assert(err == 0);
+
+    err = js_create_uint32(env, (uint32_t) nread, &argv[3]);
+    assert(err == 0);
+
+    // Views stay 8-byte aligned, as typed arrays of wider elements need.
+    module->slab_used += ((size_t) nread + 7) & ~(size_t) 7;
   }
 
   if (nread > 0) {

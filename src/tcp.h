@@ -81,18 +81,15 @@ struct bare_tcp_module_s {
   js_ref_t *on_end;
   js_ref_t *on_close;
 
-  /* libuv calls alloc and read back to back for one handle at a time, so a
-   * single buffer serves every socket of the loop; each read is copied out at
-   * its exact size. Idle sockets therefore own no read memory. */
-  char *read_buffer;
-  size_t read_buffer_len;
-
-  /* Small reads are copied side by side into one ArrayBuffer, the slab, and
-   * handed to JavaScript as views of it: no allocation per small message.
-   * A view kept by JavaScript keeps its slab alive, which bounds what a
-   * retained small chunk can cost to one slab. */
+  /* Reads land side by side in one ArrayBuffer, the slab, and reach
+   * JavaScript as views of it: no copy and no allocation per read. libuv
+   * calls alloc and read back to back for one handle at a time, so one slab
+   * serves every socket of the loop, and idle sockets own no read memory. A
+   * view JavaScript keeps alive keeps its slab alive, which bounds what a
+   * retained chunk can cost to one slab. */
   js_ref_t *slab;
   char *slab_data;
+  size_t slab_len;
   size_t slab_used;
 
   /* Every handle libuv owns, so that teardown can close them all. */
