@@ -20,7 +20,8 @@ module.exports = class Connector {
     this._localPort = localPort
 
     this._next = 0
-    this._attempts = new Map()
+    // [handle, address, family, ...]: usually one attempt, no Map needed.
+    this._attempts = []
     this._errors = []
     this._timer = null
     this._done = false
@@ -35,28 +36,29 @@ module.exports = class Connector {
     this._done = true
     this._clearTimer()
 
-    for (const handle of this._attempts.keys()) binding.close(handle)
-    this._attempts.clear()
+    for (let i = 0; i < this._attempts.length; i += 3) binding.close(this._attempts[i])
+    this._attempts = []
   }
 
   ref() {
-    for (const handle of this._attempts.keys()) binding.ref(handle)
+    for (let i = 0; i < this._attempts.length; i += 3) binding.ref(this._attempts[i])
   }
 
   unref() {
-    for (const handle of this._attempts.keys()) binding.unref(handle)
+    for (let i = 0; i < this._attempts.length; i += 3) binding.unref(this._attempts[i])
   }
 
   // True when `handle` is one of this race's attempts.
   owns(handle) {
-    return this._attempts.has(handle)
+    return this._attempts.indexOf(handle) !== -1
   }
 
   onconnect(handle, err) {
-    const entry = this._attempts.get(handle)
-    if (entry === undefined || this._done) return
+    const i = this._attempts.indexOf(handle)
+    if (i === -1 || this._done) return
 
-    this._attempts.delete(handle)
+    const entry = { address: this._attempts[i + 1], family: this._attempts[i + 2] }
+    this._attempts.splice(i, 3)
 
     if (err) {
       binding.close(handle)
@@ -96,7 +98,7 @@ module.exports = class Connector {
       return this._failed({ address, family }, err)
     }
 
-    this._attempts.set(handle, { address, family })
+    this._attempts.push(handle, address, family)
 
     if (this._next < this._addresses.length) {
       this._timer = setTimeout(() => this._startNext(), this._delay)
@@ -115,7 +117,7 @@ module.exports = class Connector {
 
     // A failure hands its turn to the next address at once.
     if (this._next < this._addresses.length) return this._startNext()
-    if (this._attempts.size > 0) return
+    if (this._attempts.length > 0) return
 
     this._done = true
 
