@@ -8,6 +8,13 @@ test('Bare.exit() with a server, a connecting socket and active connections open
   t.is(stderr, '')
 })
 
+test('Bare.exit() with no code and everything open exits with code 0', async (t) => {
+  const { code, signal, stderr } = await run(t, 'exit-open.js', ['exit0'])
+  t.is(signal, null, 'no abort')
+  t.is(code, 0)
+  t.is(stderr, '')
+})
+
 test('an uncaught exception handled with Bare.exit(1) exits cleanly with handles open', async (t) => {
   const { code, signal, stderr } = await run(t, 'exit-open.js', ['handled'])
   t.is(signal, null, 'no abort')

@@ -210,3 +210,26 @@ test('many clients at once are all accepted and served', async (t) => {
 
   t.is(results.filter(Boolean).length, 200)
 })
+
+test('the backlog defaults to 511 and can be set', async (t) => {
+  const { spawn } = require('bare-subprocess')
+
+  // ss shows a listening socket's backlog in its Send-Q column.
+  async function backlogOf(port) {
+    const child = spawn('ss', ['-Hltn', `sport = :${port}`], {
+      stdio: ['ignore', 'pipe', 'ignore']
+    })
+    let out = ''
+    child.stdout.on('data', (data) => (out += data))
+    await once(child, 'exit')
+    return Number(out.trim().split(/\s+/)[2])
+  }
+
+  const byDefault = await listen(t)
+  t.is(await backlogOf(byDefault.address().port), 511)
+
+  const small = tcp.createServer()
+  t.teardown(() => small.close())
+  await new Promise((resolve) => small.listen(0, '127.0.0.1', 7, resolve))
+  t.is(await backlogOf(small.address().port), 7)
+})
