@@ -142,7 +142,8 @@ exports.fdOf = function fdOf(socket) {
     for (const line of fs.readFileSync(table, 'utf8').split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/)
       // Closed sockets linger in TIME_WAIT on the same port with inode 0.
-      if (fields.length > 9 && fields[1].endsWith(':' + port) && fields[9] !== '0') inode = fields[9]
+      if (fields.length > 9 && fields[1].endsWith(':' + port) && fields[9] !== '0')
+        inode = fields[9]
     }
   }
 
