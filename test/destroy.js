@@ -172,7 +172,9 @@ test('the peer resetting the connection: one error with a code, then close', asy
 
   t.is(errors.length, 1)
   t.ok(['ECONNRESET', 'EPIPE'].includes(errors[0].code), errors[0].code)
+  t.ok(['read', 'write'].includes(errors[0].syscall), errors[0].syscall)
   t.is(errors[0].address, '127.0.0.1')
+  t.is(errors[0].port, server.address().port, 'the peer is named')
 
   const late = await new Promise((resolve) => socket.write('after reset', resolve))
   t.ok(late instanceof Error, 'a write after the reset reports an error')

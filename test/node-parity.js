@@ -10,11 +10,15 @@ test('resetAndDestroy() closes with RST: the peer sees ECONNRESET', async (t) =>
 
   const errored = once(peer, 'error')
   const closed = once(socket, 'close')
+  const localPort = socket.localPort
   peer.resume()
   socket.resetAndDestroy()
 
   const [err] = await errored
   t.is(err.code, 'ECONNRESET')
+  t.is(err.syscall, 'read')
+  t.is(err.address, '127.0.0.1', 'an accepted socket names its peer after the reset')
+  t.is(err.port, localPort)
   const [hadError] = await closed
   t.is(hadError, false, 'resetting is not an error on our side')
 })

@@ -1,0 +1,35 @@
+const test = require('brittle')
+const { spawn } = require('bare-subprocess')
+const path = require('bare-path')
+const { connect, once } = require('./helpers')
+
+test('IPv6 zone ids are kept in addresses, in a network namespace of the test', async (t) => {
+  // A namespace of its own, where lo carries the link-local fe80::1, so the
+  // machine's own interfaces are left alone.
+  const fixture = path.join(__dirname, 'fixtures', 'zone.js')
+  const script = `ip link set lo up && ip -6 addr add fe80::1/64 dev lo nodad && exec "${Bare.argv[0]}" "${fixture}"`
+  const child = spawn('unshare', ['-n', 'bash', '-c', script], {
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (data) => (stdout += data))
+  child.stderr.on('data', (data) => (stderr += data))
+
+  const [code] = await once(child, 'exit')
+  t.is(code, 0, stderr)
+  t.is(
+    stdout,
+    'listening on fe80::1%lo\nserver sees fe80::1%lo\nclient sees fe80::1%lo\n',
+    'address(), remoteAddress on both ends'
+  )
+})
+
+test('a zone id survives into error addresses', async (t) => {
+  const socket = connect(t, 9, 'fe80::1%lo')
+  const [err] = await once(socket, 'error')
+  t.is(err.address, 'fe80::1%lo')
+  t.is(err.port, 9)
+  t.is(err.message, `connect ${err.code} [fe80::1%lo]:9`)
+})
