@@ -191,6 +191,8 @@ module.exports = class Socket extends Duplex {
     return this._handle
   }
 
+  // 'connect' follows after accept() returns, so that listeners added then
+  // hear it, as with open().
   [ipcAccept]() {
     try {
       binding.adopt(this._handle)
@@ -198,7 +200,10 @@ module.exports = class Socket extends Duplex {
       return this.destroy(err)
     }
 
-    this._onconnected(this._handle, null, 0)
+    this._state |= CONNECTING
+    queueMicrotask(() => {
+      if (!this.destroying) this._onconnected(this._handle, null, 0)
+    })
   }
 
   address() {

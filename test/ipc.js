@@ -24,9 +24,13 @@ test('a connected socket sent to another process over bare-pipe keeps working th
   await once(socket, 'connect')
 
   t.ok(socket[Symbol.for('bare.ipc.handle')] instanceof ArrayBuffer)
-  pipe.write(Buffer.from('take it'), socket)
+
+  // Once sent, our copy must go: it would otherwise read what the child is
+  // sent. Closing it leaves the connection open in the child.
+  const localPort = socket.localPort
+  pipe.write(Buffer.from('take it'), socket, () => socket.destroy())
 
   const [code] = await once(child, 'exit')
   t.is(code, 0, stderr)
-  t.is(stdout.trim(), `child speaking on port ${socket.localPort}`)
+  t.is(stdout.trim(), `child speaking on port ${localPort}`)
 })

@@ -15,16 +15,17 @@ test('open(fd) adopts a connected TCP socket passed by another process', async (
     stdio: ['ignore', 'pipe', 'pipe', fd]
   })
 
-  // The child holds its own copy now; ours can go without ending the
-  // connection.
-  socket.unref()
+  // The child holds its own copy now; ours goes, without ending the
+  // connection, before it can read what the child is sent.
+  const localPort = socket.localPort
+  socket.destroy()
 
   let stdout = ''
   child.stdout.on('data', (data) => (stdout += data))
   const [code] = await once(child, 'exit')
 
   t.is(code, 0)
-  t.is(stdout.trim(), `hello from ${socket.localPort}`)
+  t.is(stdout.trim(), `hello from ${localPort}`)
 })
 
 test('open() with options form, then data flows both ways', async (t) => {
@@ -48,7 +49,7 @@ test('open() with options form, then data flows both ways', async (t) => {
     { stdio: ['ignore', 'pipe', 'pipe', fdOf(carrier)] }
   )
 
-  carrier.unref()
+  carrier.destroy()
   let stdout = ''
   child.stdout.on('data', (data) => (stdout += data))
   await once(child, 'exit')
