@@ -237,9 +237,14 @@ module.exports = class Socket extends Duplex {
 
     // A custom lookup may answer synchronously; its answer is still handled
     // after connect() returns, so that 'lookup' listeners added then hear it.
+    // Only its first answer counts.
     let sync = true
+    let answered = false
 
     const onlookup = (err, addresses, family) => {
+      if (answered) return
+      answered = true
+
       if (sync) queueMicrotask(() => this._onlookup(err, addresses, family, opts))
       else this._onlookup(err, addresses, family, opts)
     }

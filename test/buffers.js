@@ -1,0 +1,286 @@
+// Every value that write() and end() hand to the addon is checked before
+// the addon uses it: its type, its length, and whether its memory is still
+// there. Each case goes through the public API over a real connection, and
+// ends in a thrown error with a code, an error with a code, or the exact
+// bytes at the peer; never a crash.
+
+const test = require('brittle')
+const crypto = require('bare-crypto')
+const { listen, echoServer, connect, collect, once } = require('./helpers')
+const { runBare, describe } = require('./fixtures/support')
+
+function sha256(data) {
+  return crypto.createHash('sha256').update(data).digest('hex')
+}
+
+// A server that sends back everything it received once the client ended.
+function replyServer(t) {
+  return listen(t, {}, (socket) => {
+    socket.on('error', () => {})
+    collect(socket).then(
+      (data) => socket.end(data),
+      () => {}
+    )
+  })
+}
+
+test('values that are not bytes throw INVALID_ARGUMENT and leave the socket usable', async (t) => {
+  const server = await replyServer(t)
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+
+  const values = [
+    0,
+    -1,
+    1.5,
+    NaN,
+    Infinity,
+    2 ** 53,
+    10n,
+    true,
+    null,
+    undefined,
+    {},
+    { byteLength: 4 },
+    [1, 2, 3],
+    ['a'],
+    Symbol('chunk'),
+    () => {},
+    new ArrayBuffer(8),
+    new SharedArrayBuffer(8),
+    new Map(),
+    Promise.resolve(Buffer.from('x'))
+  ]
+
+  for (const value of values) {
+    const name =
+      typeof value === 'symbol' ? value.toString() : Object.prototype.toString.call(value)
+    try {
+      socket.write(value)
+      t.fail(`write(${name}) did not throw`)
+    } catch (err) {
+      t.is(err.code, 'INVALID_ARGUMENT', `write(${name})`)
+    }
+  }
+
+  try {
+    socket.end(42)
+    t.fail('end(42) did not throw')
+  } catch (err) {
+    t.is(err.code, 'INVALID_ARGUMENT', 'end(42)')
+  }
+
+  socket.end('still usable')
+  t.is((await collect(socket)).toString(), 'still usable')
+})
+
+test('an unknown encoding throws an error with a code', async (t) => {
+  const server = await replyServer(t)
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  socket.on('error', () => {})
+  await once(socket, 'connect')
+
+  for (const encoding of ['no-such-encoding', 'utf-9', '']) {
+    try {
+      socket.write('abc', encoding)
+      t.pass(`write('abc', '${encoding}') was accepted`)
+    } catch (err) {
+      t.is(
+        typeof err.code,
+        'string',
+        `write('abc', '${encoding}') threw ${err.name}: ${err.message} with code ${err.code}`
+      )
+    }
+  }
+})
+
+test('a DataView is either refused at once with INVALID_ARGUMENT or sent as its bytes', async (t) => {
+  const server = await replyServer(t)
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+
+  const errors = []
+  socket.on('error', (err) => errors.push(err))
+
+  const view = new DataView(new Uint8Array([1, 2, 3, 4]).buffer, 1, 2)
+  let threw = null
+  try {
+    socket.write(view)
+  } catch (err) {
+    threw = err
+  }
+
+  if (threw) {
+    t.is(threw.code, 'INVALID_ARGUMENT', 'refused synchronously')
+    socket.end('after')
+    t.is((await collect(socket)).toString(), 'after', 'the socket still works')
+  } else {
+    socket.end()
+    const data = await collect(socket).catch((err) => err)
+    t.alike(
+      data,
+      Buffer.from([2, 3]),
+      `sent as its bytes (got ${data instanceof Error ? data.code : data.toString('hex')})`
+    )
+  }
+  t.is(errors.length, 0, `no asynchronous error (${errors.map((err) => err.code)})`)
+})
+
+test('every typed array kind, view window and backing sends exactly its bytes', async (t) => {
+  const server = await replyServer(t)
+  const socket = connect(t, server.address().port, '127.0.0.1')
+
+  const base = new Uint8Array(256)
+  for (let i = 0; i < base.length; i++) base[i] = i
+
+  const chunks = [
+    new Int8Array([-1, 2, -3]),
+    new Uint8ClampedArray([0, 255, 128]),
+    new Int16Array([-2, 300]),
+    new Uint16Array([65535, 1]),
+    new Int32Array([-5, 1 << 30]),
+    new Uint32Array([0xdeadbeef]),
+    new Float32Array([1.5, -0]),
+    new Float64Array([Math.PI]),
+    new BigInt64Array([-1n]),
+    new BigUint64Array([2n ** 63n]),
+    new Uint8Array(base.buffer, 17, 31), // a window with an offset
+    new Uint16Array(base.buffer, 64, 8),
+    new Uint8Array(0), // nothing at all
+    Buffer.from('tail'),
+    new Uint8Array(new SharedArrayBuffer(5)).fill(0xab),
+    new Uint8Array(new ArrayBuffer(6, { maxByteLength: 64 })).fill(0xcd)
+  ]
+  if (typeof Float16Array === 'function') chunks.push(new Float16Array([1, -2]))
+
+  const expected = Buffer.concat(
+    chunks.map((chunk) => Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+  )
+
+  const results = []
+  for (const chunk of chunks) socket.write(chunk, (err) => results.push(err))
+  socket.end()
+
+  const data = await collect(socket)
+  t.is(data.toString('hex'), expected.toString('hex'))
+  t.is(results.length, chunks.length)
+  t.ok(
+    results.every((err) => err === null),
+    'every write callback reported success'
+  )
+})
+
+test('a buffer detached before write() is refused with a code, nothing of it sent', async (t) => {
+  const server = await replyServer(t)
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+
+  const chunk = Buffer.from('detached before the write')
+  chunk.buffer.transfer()
+
+  const errors = []
+  socket.on('error', (err) => errors.push(err))
+  const closed = once(socket, 'close')
+
+  let outcome
+  try {
+    socket.write(chunk, (err) => (outcome = err))
+    socket.end()
+  } catch (err) {
+    outcome = err
+  }
+
+  socket.resume()
+  await closed
+
+  // A detached view reads as empty; writing nothing is acceptable too, but
+  // then nothing may reach the peer and nothing may fail without a code.
+  for (const err of errors) t.is(typeof err.code, 'string', `error event ${err.message} has a code`)
+  if (outcome instanceof Error)
+    t.is(typeof outcome.code, 'string', `write reported ${outcome.code}`)
+  else t.is(outcome, null, 'or wrote nothing, successfully')
+})
+
+test('a buffer detached while it waits for the connection: an error with a code, no crash', async (t) => {
+  const run = await runBare(t, 'detach.js', ['queued'])
+  t.is(run.signal, null, 'no crash')
+  t.is(run.code, 0, describe(run))
+
+  const result = run.result
+  t.ok(result, 'the fixture reported')
+  if (!result) return
+
+  const failed = result.callbacks.filter((code) => code !== null)
+  t.ok(
+    result.callbacks.every((code) => code !== 'NO_CODE'),
+    'every write error has a code'
+  )
+  t.ok(
+    result.errors.every((code) => code !== 'NO_CODE'),
+    'every error event has a code'
+  )
+  if (failed.length === 0)
+    t.ok(result.sameBytes, 'every write succeeded, so the peer got every byte')
+})
+
+test('a buffer detached and collected while its write is in flight: the peer gets the bytes written, or the write fails', async (t) => {
+  const run = await runBare(t, 'detach.js', ['inflight'], { flags: ['--expose-gc'] })
+  t.is(run.signal, null, 'no crash')
+  t.is(run.code, 0, describe(run))
+
+  const result = run.result
+  t.ok(result, 'the fixture reported')
+  if (!result) return
+
+  const failed = result.callbacks.filter((code) => code !== null)
+  t.absent(
+    result.callbacks.includes('EFAULT') || result.errors.includes('EFAULT'),
+    'the kernel was never handed freed memory (EFAULT)'
+  )
+  t.ok(
+    result.callbacks.every((code) => code !== 'NO_CODE'),
+    'every write error has a code'
+  )
+
+  if (failed.length === 0) {
+    t.ok(
+      result.sameBytes,
+      `every write reported success, so the peer must have the bytes written (got ${result.received} of ${result.expected}, ${result.sameBytes ? 'same' : 'different'} bytes)`
+    )
+  } else {
+    t.pass(`writes failed with ${[...new Set(failed)]}`)
+  }
+})
+
+test(
+  'huge strings: 32 MiB of two-byte characters and 1 MiB of lone surrogates arrive as their UTF-8',
+  { timeout: 60000 },
+  async (t) => {
+    const server = await echoServer(t)
+    const socket = connect(t, server.address().port, '127.0.0.1')
+
+    const wide = 'é'.repeat(16 * 1024 * 1024)
+    const broken = '\ud800x\udfff'.repeat((1024 * 1024) / 3)
+
+    const expected = crypto.createHash('sha256')
+    expected.update(Buffer.from(wide, 'utf8'))
+    expected.update(Buffer.from(broken, 'utf8'))
+
+    const received = crypto.createHash('sha256')
+    let bytes = 0
+    socket.on('data', (data) => {
+      received.update(data)
+      bytes += data.byteLength
+    })
+
+    const results = []
+    socket.write(wide, (err) => results.push(err))
+    socket.end(broken, (err) => results.push(err))
+
+    await once(socket, 'end')
+    t.is(bytes, Buffer.byteLength(wide) + Buffer.byteLength(broken))
+    t.is(received.digest('hex'), expected.digest('hex'))
+    t.alike(results, [null, null])
+    t.ok(sha256)
+  }
+)
