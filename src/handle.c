@@ -138,7 +138,7 @@ bare_tcp__unwrap(js_env_t *env, js_value_t *value) {
     assert(err == 0);
   }
 
-  if (len != sizeof(bare_tcp_t)) {
+  if (len != sizeof(bare_tcp_t) || handle->magic != BARE_TCP_MAGIC) {
     bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Not a TCP handle");
     return NULL;
   }
@@ -174,6 +174,7 @@ bare_tcp__create(bare_tcp_module_t *module, js_value_t *ctx, uint32_t read_buffe
   err = uv_tcp_init(module->loop, &handle->tcp);
   if (err < 0) return err;
 
+  handle->magic = BARE_TCP_MAGIC;
   handle->module = module;
   handle->read_buffer_size = read_buffer_size;
   handle->last_active = uv_now(module->loop);

@@ -99,8 +99,14 @@ struct bare_tcp_module_s {
   bool exiting;
 };
 
+/* Marks memory that bare_tcp__create initialised, so that an ArrayBuffer of
+ * the right size that JavaScript made itself is refused as a handle. */
+#define BARE_TCP_MAGIC 0x62746370 /* "btcp" */
+
 struct bare_tcp_s {
   uv_tcp_t tcp;
+
+  uint32_t magic;
 
   /* One request of each kind is enough: a handle makes a single connect
    * attempt (JavaScript opens a new handle per address), JavaScript hands

@@ -95,3 +95,19 @@ test('constants are exported', (t) => {
   t.is(typeof tcp.constants.state.CONNECTED, 'number')
   t.is(tcp.constants.address.MAX_LENGTH, 64)
 })
+
+test('the addon refuses an ArrayBuffer that only looks like a handle', (t) => {
+  const binding = require('../lib/native')
+  const socket = new tcp.Socket()
+  const size = socket[Symbol.for('bare.ipc.handle')].byteLength
+  socket.destroy()
+
+  for (const forged of [new ArrayBuffer(size), new ArrayBuffer(8), {}, null]) {
+    try {
+      binding.close(forged)
+      t.fail('close() took a forged handle')
+    } catch (err) {
+      t.is(err.code, 'INVALID_ARGUMENT')
+    }
+  }
+})
