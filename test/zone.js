@@ -1,13 +1,22 @@
 const test = require('brittle')
 const { spawn } = require('bare-subprocess')
 const path = require('bare-path')
+const env = require('bare-env')
 const { connect, once } = require('./helpers')
 
 test('IPv6 zone ids are kept in addresses, in a network namespace of the test', async (t) => {
   // A namespace of its own, where lo carries the link-local fe80::1, so the
   // machine's own interfaces are left alone.
   const fixture = path.join(__dirname, 'fixtures', 'zone.js')
-  const script = `ip link set lo up && ip -6 addr add fe80::1/64 dev lo nodad && exec "${Bare.argv[0]}" "${fixture}"`
+
+  // Under the sanitizer run, the tools in between run without the sanitizer
+  // runtime and Bare gets it back.
+  const sanitizer = ['LD_PRELOAD', 'ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS']
+    .filter((name) => env[name])
+    .map((name) => `${name}='${env[name]}'`)
+    .join(' ')
+
+  const script = `ip link set lo up && ip -6 addr add fe80::1/64 dev lo nodad && exec env ${sanitizer} "${Bare.argv[0]}" "${fixture}"`
   const child = spawn('unshare', ['-n', 'bash', '-c', script], {
     stdio: ['ignore', 'pipe', 'pipe']
   })
