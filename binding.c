@@ -28,7 +28,6 @@ bare_tcp_exports(js_env_t *env, js_value_t *exports) {
   V("init", bare_tcp_init)
   V("close", bare_tcp_close)
   V("ref", bare_tcp_ref)
-  V("unref", bare_tcp_unref)
   V("keepalive", bare_tcp_keepalive)
   V("nodelay", bare_tcp_nodelay)
   V("userTimeout", bare_tcp_user_timeout)

@@ -41,11 +41,11 @@ module.exports = class Connector {
   }
 
   ref() {
-    for (let i = 0; i < this._attempts.length; i += 3) binding.ref(this._attempts[i])
+    for (let i = 0; i < this._attempts.length; i += 3) binding.ref(this._attempts[i], true)
   }
 
   unref() {
-    for (let i = 0; i < this._attempts.length; i += 3) binding.unref(this._attempts[i])
+    for (let i = 0; i < this._attempts.length; i += 3) binding.ref(this._attempts[i], false)
   }
 
   // True when `handle` is one of this race's attempts.
@@ -84,7 +84,7 @@ module.exports = class Connector {
 
     try {
       handle = binding.init(socket, socket._readBufferSize)
-      if (socket._isUnrefed()) binding.unref(handle)
+      if (socket._isUnrefed()) binding.ref(handle, false)
 
       if (this._localAddress !== null || this._localPort !== 0) {
         const local =

@@ -147,13 +147,13 @@ module.exports = class Server extends EventEmitter {
 
   ref() {
     this._state &= ~UNREFED
-    if (this._handle && (this._state & CLOSING) === 0) binding.ref(this._handle)
+    if (this._handle && (this._state & CLOSING) === 0) binding.ref(this._handle, true)
     return this
   }
 
   unref() {
     this._state |= UNREFED
-    if (this._handle && (this._state & CLOSING) === 0) binding.unref(this._handle)
+    if (this._handle && (this._state & CLOSING) === 0) binding.ref(this._handle, false)
     return this
   }
 
@@ -194,7 +194,7 @@ module.exports = class Server extends EventEmitter {
     this._address = null
     this._state = (this._state & ~BINDING) | BOUND
 
-    if (this._state & UNREFED) binding.unref(handle)
+    if (this._state & UNREFED) binding.ref(handle, false)
 
     queueMicrotask(() => {
       if (this._state & BOUND) this.emit('listening')

@@ -185,7 +185,7 @@ module.exports = class Socket extends Duplex {
   get [ipcHandle]() {
     if (this._handle === null && !this.destroying) {
       this._handle = binding.init(this, this._readBufferSize)
-      if (this._state & UNREFED) binding.unref(this._handle)
+      if (this._state & UNREFED) binding.ref(this._handle, false)
     }
 
     return this._handle
@@ -289,7 +289,7 @@ module.exports = class Socket extends Duplex {
       throw err
     }
 
-    if (this._state & UNREFED) binding.unref(handle)
+    if (this._state & UNREFED) binding.ref(handle, false)
     if (onconnect) this.once('connect', onconnect)
 
     this._state |= CONNECTING
@@ -392,7 +392,7 @@ module.exports = class Socket extends Duplex {
 
   ref() {
     this._state &= ~UNREFED
-    if (this._handle && (this._state & CLOSING) === 0) binding.ref(this._handle)
+    if (this._handle && (this._state & CLOSING) === 0) binding.ref(this._handle, true)
     if (this._connector) this._connector.ref()
     if (this._connectTimer) this._connectTimer.ref()
     return this
@@ -400,7 +400,7 @@ module.exports = class Socket extends Duplex {
 
   unref() {
     this._state |= UNREFED
-    if (this._handle && (this._state & CLOSING) === 0) binding.unref(this._handle)
+    if (this._handle && (this._state & CLOSING) === 0) binding.ref(this._handle, false)
     if (this._connector) this._connector.unref()
     if (this._connectTimer) this._connectTimer.unref()
     return this

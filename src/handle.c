@@ -328,28 +328,25 @@ bare_tcp__check_connected(js_env_t *env, bare_tcp_t *handle) {
   return false;
 }
 
+/* ref(handle, keep): whether the handle keeps the event loop alive. */
 js_value_t *
 bare_tcp_ref(js_env_t *env, js_callback_info_t *info) {
-  size_t argc = 1;
-  js_value_t *argv[1];
+  size_t argc = 2;
+  js_value_t *argv[2];
 
   bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
-  uv_ref((uv_handle_t *) &handle->tcp);
+  bool keep;
+  if (argc < 2 || !bare_tcp__get_bool(env, argv[1], &keep)) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "ref() takes a boolean");
+    return NULL;
+  }
 
-  return NULL;
-}
-
-js_value_t *
-bare_tcp_unref(js_env_t *env, js_callback_info_t *info) {
-  size_t argc = 1;
-  js_value_t *argv[1];
-
-  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
-  if (handle == NULL) return NULL;
-
-  uv_unref((uv_handle_t *) &handle->tcp);
+  if (keep)
+    uv_ref((uv_handle_t *) &handle->tcp);
+  else
+    uv_unref((uv_handle_t *) &handle->tcp);
 
   return NULL;
 }

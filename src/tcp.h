@@ -218,9 +218,6 @@ js_value_t *
 bare_tcp_ref(js_env_t *env, js_callback_info_t *info);
 
 js_value_t *
-bare_tcp_unref(js_env_t *env, js_callback_info_t *info);
-
-js_value_t *
 bare_tcp_idle(js_env_t *env, js_callback_info_t *info);
 
 js_value_t *
