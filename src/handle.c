@@ -11,6 +11,7 @@
 
 #include <assert.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "tcp.h"
 
@@ -34,6 +35,8 @@ bare_tcp__module_destroy(bare_tcp_module_t *module) {
   }
 
   if (module->slab) js_delete_reference(env, module->slab);
+
+  if (module->reserve_fd >= 0) close(module->reserve_fd);
 
   free(module);
 }
@@ -65,6 +68,7 @@ bare_tcp__module_create(js_env_t *env) {
   if (module == NULL) return NULL;
 
   module->env = env;
+  module->reserve_fd = -1;
 
   err = js_get_env_loop(env, &module->loop);
   assert(err == 0);
@@ -252,6 +256,11 @@ bare_tcp__close(bare_tcp_t *handle, bool reset) {
 
   handle->state |= bare_tcp_state_closing;
 
+  if (handle->listener) {
+    bare_tcp__listener_close(handle->listener);
+    handle->listener = NULL;
+  }
+
   if (reset && uv_tcp_close_reset(&handle->tcp, bare_tcp__on_close) == 0) return;
 
   uv_close((uv_handle_t *) &handle->tcp, bare_tcp__on_close);
@@ -347,6 +356,8 @@ bare_tcp_ref(js_env_t *env, js_callback_info_t *info) {
     uv_ref((uv_handle_t *) &handle->tcp);
   else
     uv_unref((uv_handle_t *) &handle->tcp);
+
+  if (handle->listener) bare_tcp__listener_ref(handle->listener, keep);
 
   return NULL;
 }

@@ -34,6 +34,7 @@
 
 typedef struct bare_tcp_module_s bare_tcp_module_t;
 typedef struct bare_tcp_s bare_tcp_t;
+typedef struct bare_tcp_listener_s bare_tcp_listener_t;
 
 /*
  * The state of a handle, as bits because a connected socket can be reading,
@@ -95,6 +96,12 @@ struct bare_tcp_module_s {
   /* Every handle libuv owns, so that teardown can close them all. */
   bare_tcp_t *handles;
 
+  /* A descriptor held back for the moment the process runs out of them:
+   * giving it up lets a server accept one pending connection at a time and
+   * close it, instead of leaving the kernel queue full (see server.c). -1
+   * until the first listen(), and while given up. */
+  int reserve_fd;
+
   js_deferred_teardown_t *teardown;
   bool exiting;
 };
@@ -152,8 +159,38 @@ struct bare_tcp_s {
   uint64_t bytes_written;
   size_t write_pending_len;
 
+  /* Servers only: their accept loop (server.c). */
+  bare_tcp_listener_t *listener;
+
   bare_tcp_t *prev;
   bare_tcp_t *next;
+};
+
+/*
+ * The accept loop of a listening server. It lives apart from its handle
+ * because only servers need it, and because its libuv handles close after
+ * the server's own close callback may already have released the handle.
+ */
+struct bare_tcp_listener_s {
+  uv_poll_t poll;
+
+  /* Restarts polling after the loop had to back off: out of descriptors
+   * with no reserve left, or an accept error that would repeat at once. */
+  uv_timer_t backoff;
+
+  bare_tcp_t *server;
+
+  /* The connection accepted and offered to JavaScript, which takes it with
+   * accept(); -1 between offers. */
+  int pending_fd;
+  union {
+    struct sockaddr sa;
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+  } pending_peer;
+
+  /* libuv handles of the listener still to be closed before it is freed. */
+  int open_handles;
 };
 
 /* helpers.c: errors and calls into JavaScript. */
@@ -275,6 +312,14 @@ bare_tcp_info(js_env_t *env, js_callback_info_t *info);
 
 js_value_t *
 bare_tcp_listen(js_env_t *env, js_callback_info_t *info);
+
+/* Stops accepting and releases the listener; the server's own handle is
+ * closed by the caller. */
+void
+bare_tcp__listener_close(bare_tcp_listener_t *listener);
+
+void
+bare_tcp__listener_ref(bare_tcp_listener_t *listener, bool keep);
 
 js_value_t *
 bare_tcp_accept(js_env_t *env, js_callback_info_t *info);

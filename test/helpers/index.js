@@ -3,6 +3,7 @@
 
 const tcp = require('../..')
 const { spawn } = require('bare-subprocess')
+const os = require('bare-os')
 const path = require('bare-path')
 
 exports.tcp = tcp
@@ -80,36 +81,38 @@ exports.run = function run(t, fixture, argv = [], { timeout = 20000 } = {}) {
   })
 }
 
-// An address that never answers: a listener, made directly on the addon,
-// that never accepts. libuv holds one connection and then stops polling it,
-// the kernel queue (backlog 0) fills with one more, and from then on the
-// kernel drops every SYN, so connects hang until they are given up.
-// drain() starts accepting (and closing) everything, letting hung connects
+// An address that never answers: a server in a child process (see
+// test/fixtures/blackhole.js) listening with a backlog of 0, stopped with
+// SIGSTOP so that it accepts nothing. The kernel queue fills, and from then
+// on the kernel drops every SYN, so connects hang until they are given up.
+// drain() resumes the child, which accepts everything, letting hung connects
 // through on their next SYN retransmission.
-exports.blackhole = async function blackhole(t, host = '127.0.0.1', port = 0) {
-  const binding = require('../../lib/native')
-
-  let draining = false
-  const owner = {
-    _onconnection() {
-      if (draining) binding.close(binding.accept(handle, owner, 1))
-    },
-    _onclose() {}
-  }
-
-  const handle = binding.init(owner, 1)
-  binding.listen(handle, host, port, 0, false, false)
+exports.blackhole = async function blackhole(t, host = '127.0.0.1') {
+  const child = spawn(Bare.argv[0], [path.join(__dirname, '../fixtures/blackhole.js'), host], {
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
 
   const fillers = []
   t.teardown(() => {
     for (const socket of fillers) socket.destroy()
-    binding.close(handle)
+    child.kill('SIGKILL')
   })
 
-  const bound = binding.sockname(handle).port
+  const port = await new Promise((resolve, reject) => {
+    let output = ''
+    child.stdout.on('data', (data) => {
+      output += data
+      const match = output.match(/PORT (\d+)/)
+      if (match) resolve(Number(match[1]))
+    })
+    child.on('exit', () => reject(new Error('blackhole.js exited: ' + output)))
+  })
+
+  // bare-os, not child.kill(): bare-subprocess does not deliver SIGCONT.
+  os.kill(child.pid, 'SIGSTOP')
 
   for (let i = 0; i < 8; i++) {
-    const socket = tcp.createConnection(bound, host)
+    const socket = tcp.createConnection(port, host)
     socket.on('error', () => {})
     fillers.push(socket)
 
@@ -122,10 +125,9 @@ exports.blackhole = async function blackhole(t, host = '127.0.0.1', port = 0) {
   }
 
   return {
-    port: bound,
+    port,
     drain() {
-      draining = true
-      owner._onconnection()
+      os.kill(child.pid, 'SIGCONT')
     }
   }
 }
