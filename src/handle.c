@@ -23,6 +23,7 @@ bare_tcp__module_destroy(bare_tcp_module_t *module) {
     &module->on_connection,
     &module->on_connect,
     &module->on_read,
+    &module->on_reads,
     &module->on_write,
     &module->on_end,
     &module->on_close,
@@ -46,6 +47,8 @@ bare_tcp__on_teardown(js_deferred_teardown_t *teardown, void *data) {
   bare_tcp_module_t *module = data;
 
   module->exiting = true;
+
+  bare_tcp__reads_close(module);
 
   if (module->handles == NULL) {
     bare_tcp__module_destroy(module);
@@ -73,8 +76,15 @@ bare_tcp__module_create(js_env_t *env) {
   err = js_get_env_loop(env, &module->loop);
   assert(err == 0);
 
+  err = bare_tcp__reads_init(module);
+  if (err < 0) {
+    free(module);
+    return NULL;
+  }
+
   err = js_add_deferred_teardown_callback(env, bare_tcp__on_teardown, module, &module->teardown);
   if (err < 0) {
+    bare_tcp__reads_close(module);
     free(module);
     return NULL;
   }
@@ -86,8 +96,8 @@ js_value_t *
 bare_tcp_setup(js_env_t *env, js_callback_info_t *info) {
   int err;
 
-  size_t argc = 6;
-  js_value_t *argv[6];
+  size_t argc = 7;
+  js_value_t *argv[7];
 
   bare_tcp_module_t *module;
   err = js_get_callback_info(env, info, &argc, argv, NULL, (void **) &module);
@@ -97,28 +107,29 @@ bare_tcp_setup(js_env_t *env, js_callback_info_t *info) {
     &module->on_connection,
     &module->on_connect,
     &module->on_read,
+    &module->on_reads,
     &module->on_write,
     &module->on_end,
     &module->on_close,
   };
 
-  if (argc != 6) {
-    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "setup() takes six callbacks");
+  if (argc != 7) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "setup() takes seven callbacks");
     return NULL;
   }
 
-  for (size_t i = 0; i < 6; i++) {
+  for (size_t i = 0; i < 7; i++) {
     bool is_function;
     err = js_is_function(env, argv[i], &is_function);
     assert(err == 0);
 
     if (!is_function || *refs[i] != NULL) {
-      bare_tcp__throw_code(env, "INVALID_ARGUMENT", "setup() takes six callbacks, once");
+      bare_tcp__throw_code(env, "INVALID_ARGUMENT", "setup() takes seven callbacks, once");
       return NULL;
     }
   }
 
-  for (size_t i = 0; i < 6; i++) {
+  for (size_t i = 0; i < 7; i++) {
     err = js_create_reference(env, argv[i], 1, refs[i]);
     assert(err == 0);
   }

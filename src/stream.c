@@ -1,16 +1,12 @@
 /*
- * The data path of a connected socket: reads go to JavaScript as ArrayBuffers
- * of their exact size, writes take a whole bare-stream batch at once, and the
- * end of the writable side is a uv_shutdown.
+ * The write side of a connected socket: writes take a whole bare-stream
+ * batch at once, and the end of the writable side is a uv_shutdown.
  *
  * Writes are first offered to the kernel with uv_try_write. When it takes the
  * whole batch, which is the common case on a socket that is keeping up, the
  * write completes during the call: no request, no callback, no second
  * crossing into JavaScript. Only the remainder of a partial write goes
  * through uv_write, and JavaScript then waits for on_write.
- *
- * Reading stops on its own when JavaScript answers a read with false (its
- * buffer is full), so backpressure costs no extra call.
  */
 
 #include <assert.h>
@@ -18,170 +14,6 @@
 #include <string.h>
 
 #include "tcp.h"
-
-/* The least a slab holds: several full default reads, or thousands of
- * small ones, before the next. */
-#define BARE_TCP_SLAB_SIZE (256 * 1024)
-
-/*
- * Reads land in the slab directly, each at its own offset, and JavaScript
- * gets them as views: no copy and no allocation per read. A read may take up
- * to read_buffer_size bytes, so a slab with less room left than that is
- * replaced; what a read did not use goes to the next one.
- */
-static void
-bare_tcp__on_alloc(uv_handle_t *uv_handle, size_t suggested_size, uv_buf_t *buf) {
-  int err;
-
-  (void) suggested_size;
-
-  bare_tcp_t *handle = (bare_tcp_t *) uv_handle;
-  bare_tcp_module_t *module = handle->module;
-  js_env_t *env = module->env;
-
-  size_t need = handle->read_buffer_size;
-
-  if (module->slab == NULL || module->slab_len - module->slab_used < need) {
-    size_t len = need > BARE_TCP_SLAB_SIZE / 2 ? 2 * need : BARE_TCP_SLAB_SIZE;
-
-    js_handle_scope_t *scope;
-    err = js_open_handle_scope(env, &scope);
-    assert(err == 0);
-
-    js_value_t *slab;
-    void *data;
-    err = js_create_unsafe_arraybuffer(env, len, &data, &slab);
-
-    if (err == 0) {
-      if (module->slab) js_delete_reference(env, module->slab);
-
-      err = js_create_reference(env, slab, 1, &module->slab);
-      assert(err == 0);
-
-      module->slab_data = data;
-      module->slab_len = len;
-      module->slab_used = 0;
-    } else {
-      js_value_t *exception;
-      js_get_and_clear_last_exception(env, &exception);
-    }
-
-    err = js_close_handle_scope(env, scope);
-    assert(err == 0);
-
-    // libuv turns an empty buffer into a UV_ENOBUFS read error.
-    if (module->slab == NULL || module->slab_len - module->slab_used < need) {
-      *buf = uv_buf_init(NULL, 0);
-      return;
-    }
-  }
-
-  buf->base = module->slab_data + module->slab_used;
-  buf->len = need;
-}
-
-static void
-bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
-  int err;
-
-  if (nread == 0) return;
-
-  bare_tcp_t *handle = (bare_tcp_t *) stream;
-  bare_tcp_module_t *module = handle->module;
-  js_env_t *env = module->env;
-
-  js_handle_scope_t *scope;
-  err = js_open_handle_scope(env, &scope);
-  assert(err == 0);
-
-  // [err, arraybuffer, offset, length]; all null at the end of the stream.
-  js_value_t *argv[4];
-
-  if (nread > 0) {
-    handle->last_active = uv_now(module->loop);
-    handle->bytes_read += nread;
-
-    err = js_get_reference_value(env, module->slab, &argv[1]);
-    assert(err == 0);
-
-    err = js_create_uint32(env, (uint32_t) (buf->base - module->slab_data), &argv[2]);
-    assert(err == 0);
-
-    err = js_create_uint32(env, (uint32_t) nread, &argv[3]);
-    assert(err == 0);
-
-    // Views stay 8-byte aligned, as typed arrays of wider elements need.
-    module->slab_used += ((size_t) nread + 7) & ~(size_t) 7;
-  }
-
-  if (nread > 0) {
-    err = js_get_null(env, &argv[0]);
-    assert(err == 0);
-  } else {
-    // libuv has stopped reading at EOF already; after an error it would try
-    // again, so stop it here.
-    if (nread != UV_EOF) uv_read_stop(stream);
-
-    handle->state &= ~bare_tcp_state_reading;
-
-    if (nread == UV_EOF) {
-      err = js_get_null(env, &argv[0]);
-      assert(err == 0);
-    } else {
-      argv[0] = bare_tcp__error(env, (int) nread, "read");
-    }
-
-    for (int i = 1; i < 4; i++) {
-      err = js_get_null(env, &argv[i]);
-      assert(err == 0);
-    }
-  }
-
-  handle->state &= ~bare_tcp_state_resumed;
-
-  js_value_t *result;
-  bare_tcp__call(handle, module->on_read, 4, argv, &result);
-
-  bool more = true;
-  if (result) js_get_value_bool(env, result, &more);
-
-  if (handle->state & bare_tcp_state_resumed) more = true;
-
-  if (!more && (handle->state & bare_tcp_state_reading) && !(handle->state & bare_tcp_state_closing)) {
-    uv_read_stop(stream);
-    handle->state &= ~bare_tcp_state_reading;
-  }
-
-  err = js_close_handle_scope(env, scope);
-  assert(err == 0);
-}
-
-js_value_t *
-bare_tcp_resume(js_env_t *env, js_callback_info_t *info) {
-  int err;
-
-  size_t argc = 1;
-  js_value_t *argv[1];
-
-  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
-  if (handle == NULL) return NULL;
-
-  if (!bare_tcp__check_connected(env, handle)) return NULL;
-
-  handle->state |= bare_tcp_state_resumed;
-
-  if (handle->state & bare_tcp_state_reading) return NULL;
-
-  err = uv_read_start((uv_stream_t *) &handle->tcp, bare_tcp__on_alloc, bare_tcp__on_read);
-  if (err < 0) {
-    bare_tcp__throw(env, err, "read");
-    return NULL;
-  }
-
-  handle->state |= bare_tcp_state_reading;
-
-  return NULL;
-}
 
 static void
 bare_tcp__release_stores(bare_tcp_t *handle) {

@@ -35,6 +35,7 @@
 typedef struct bare_tcp_module_s bare_tcp_module_t;
 typedef struct bare_tcp_s bare_tcp_t;
 typedef struct bare_tcp_listener_s bare_tcp_listener_t;
+typedef struct bare_tcp_reads_s bare_tcp_reads_t;
 
 /*
  * The state of a handle, as bits because a connected socket can be reading,
@@ -78,6 +79,7 @@ struct bare_tcp_module_s {
   js_ref_t *on_connection;
   js_ref_t *on_connect;
   js_ref_t *on_read;
+  js_ref_t *on_reads;
   js_ref_t *on_write;
   js_ref_t *on_end;
   js_ref_t *on_close;
@@ -92,6 +94,9 @@ struct bare_tcp_module_s {
   char *slab_data;
   size_t slab_len;
   size_t slab_used;
+
+  /* Reads waiting for the check phase, to reach JavaScript together. */
+  bare_tcp_reads_t *reads;
 
   /* Every handle libuv owns, so that teardown can close them all. */
   bare_tcp_t *handles;
@@ -260,10 +265,18 @@ bare_tcp_idle(js_env_t *env, js_callback_info_t *info);
 js_value_t *
 bare_tcp_counters(js_env_t *env, js_callback_info_t *info);
 
-/* stream.c: reading, writing, shutdown. */
+/* read.c: reading, batched per loop iteration. */
+
+int
+bare_tcp__reads_init(bare_tcp_module_t *module);
+
+void
+bare_tcp__reads_close(bare_tcp_module_t *module);
 
 js_value_t *
 bare_tcp_resume(js_env_t *env, js_callback_info_t *info);
+
+/* stream.c: writing, shutdown. */
 
 js_value_t *
 bare_tcp_writev(js_env_t *env, js_callback_info_t *info);

@@ -1,0 +1,476 @@
+/*
+ * The read side of a connected socket.
+ *
+ * Reads land in a slab shared by every socket of the loop and reach
+ * JavaScript as views of it: no copy and no allocation per read.
+ *
+ * Data read during libuv's poll phase is not handed over at once: it waits
+ * in a batch until the check phase, which libuv runs right after the poll
+ * phase, and every socket readable in that wake-up reaches JavaScript in one
+ * call. Entering JavaScript costs more than most reads, and a busy server
+ * finds dozens of sockets readable per wake-up. The end of the stream and
+ * read errors are handed over at once, after the batch, so that they never
+ * overtake the data before them.
+ *
+ * Reading stops on its own when JavaScript answers a read with false (its
+ * buffer is full), so backpressure costs no extra call.
+ */
+
+#include <assert.h>
+#include <stdlib.h>
+
+#include "tcp.h"
+
+/* The least a slab holds: several full default reads, or thousands of
+ * small ones, before the next. */
+#define BARE_TCP_SLAB_SIZE (256 * 1024)
+
+typedef struct {
+  bare_tcp_t *handle;
+  js_ref_t *slab;
+  uint32_t offset;
+  uint32_t len;
+} bare_tcp_read_t;
+
+struct bare_tcp_reads_s {
+  uv_check_t check;
+
+  /* NULL once the environment is torn down. */
+  bare_tcp_module_t *module;
+
+  bare_tcp_read_t *entries;
+  size_t len;
+  size_t cap;
+
+  /* Slabs replaced while reads in the batch still point into them. */
+  js_ref_t **retired;
+  size_t retired_len;
+  size_t retired_cap;
+};
+
+static bool
+bare_tcp__grow(void **array, size_t *cap, size_t len, size_t size) {
+  if (len < *cap) return true;
+
+  size_t next = *cap ? *cap * 2 : 64;
+
+  void *grown = realloc(*array, next * size);
+  if (grown == NULL) return false;
+
+  *array = grown;
+  *cap = next;
+
+  return true;
+}
+
+static void
+bare_tcp__release_retired(bare_tcp_reads_t *reads) {
+  js_env_t *env = reads->module->env;
+
+  for (size_t i = 0; i < reads->retired_len; i++) {
+    js_delete_reference(env, reads->retired[i]);
+  }
+
+  reads->retired_len = 0;
+}
+
+/* JavaScript could not buffer the read: stop reading, unless it asked for
+ * more meanwhile (resume() sets the resumed bit). */
+static void
+bare_tcp__on_full(bare_tcp_t *handle) {
+  if (handle->state & (bare_tcp_state_resumed | bare_tcp_state_closing)) return;
+  if (!(handle->state & bare_tcp_state_reading)) return;
+
+  uv_read_stop((uv_stream_t *) &handle->tcp);
+  handle->state &= ~bare_tcp_state_reading;
+}
+
+/* A lone read goes to the socket's own on_read, which answers a boolean:
+ * cheaper than building the array of a batch. */
+static void
+bare_tcp__deliver_one(bare_tcp_module_t *module, bare_tcp_t *handle, js_value_t *read[4]) {
+  int err;
+
+  js_value_t *argv[4];
+
+  err = js_get_null(module->env, &argv[0]);
+  assert(err == 0);
+
+  argv[1] = read[1];
+  argv[2] = read[2];
+  argv[3] = read[3];
+
+  js_value_t *result;
+  bare_tcp__call(handle, module->on_read, 4, argv, &result);
+
+  bool more = true;
+  if (result) js_get_value_bool(module->env, result, &more);
+
+  if (!more) bare_tcp__on_full(handle);
+}
+
+/* Several reads go to on_reads as one flat array, [socket, arraybuffer,
+ * offset, length, ...]; it answers with the indices of the reads that could
+ * not be buffered, or null. */
+static void
+bare_tcp__deliver_many(bare_tcp_module_t *module, bare_tcp_read_t *entries, js_value_t **values, size_t count) {
+  int err;
+
+  js_env_t *env = module->env;
+
+  js_value_t *array;
+  err = js_create_array_with_length(env, count * 4, &array);
+  assert(err == 0);
+
+  err = js_set_array_elements(env, array, (const js_value_t **) values, count * 4, 0);
+  assert(err == 0);
+
+  js_value_t *function;
+  err = js_get_reference_value(env, module->on_reads, &function);
+  assert(err == 0);
+
+  js_value_t *global;
+  err = js_get_global(env, &global);
+  assert(err == 0);
+
+  // A throwing callback is reported by Bare as an uncaught exception.
+  js_value_t *result;
+  if (js_call_function(env, global, function, 1, &array, &result) != 0) return;
+
+  bool is_array;
+  err = js_is_array(env, result, &is_array);
+  assert(err == 0);
+
+  if (!is_array) return;
+
+  uint32_t full;
+  err = js_get_array_length(env, result, &full);
+  assert(err == 0);
+
+  for (uint32_t i = 0; i < full; i++) {
+    js_value_t *element;
+    err = js_get_element(env, result, i, &element);
+    assert(err == 0);
+
+    uint32_t index;
+    if (bare_tcp__get_uint32(env, element, (uint32_t) count - 1, &index)) {
+      bare_tcp__on_full(entries[index].handle);
+    }
+  }
+}
+
+static void
+bare_tcp__on_read_end(bare_tcp_t *handle, ssize_t status);
+
+/* Hands every batched read to JavaScript. */
+static void
+bare_tcp__flush(bare_tcp_reads_t *reads) {
+  int err;
+
+  if (reads == NULL || reads->len == 0 || reads->module->exiting) return;
+
+  bare_tcp_module_t *module = reads->module;
+  js_env_t *env = module->env;
+
+  err = uv_check_stop(&reads->check);
+  assert(err == 0);
+
+  size_t len = reads->len;
+  reads->len = 0;
+
+  js_value_t *small[4 * 16];
+  js_value_t **values = len <= 16 ? small : malloc(len * 4 * sizeof(js_value_t *));
+
+  if (values == NULL) {
+    // Nowhere to build the call: the data is lost, so the sockets must
+    // fail rather than carry on with a hole in their streams.
+    for (size_t i = 0; i < len; i++) {
+      bare_tcp__on_read_end(reads->entries[i].handle, UV_ENOMEM);
+    }
+
+    bare_tcp__release_retired(reads);
+    return;
+  }
+
+  js_handle_scope_t *scope;
+  err = js_open_handle_scope(env, &scope);
+  assert(err == 0);
+
+  js_ref_t *slab_ref = NULL;
+  js_value_t *slab = NULL;
+  size_t count = 0;
+
+  for (size_t i = 0; i < len; i++) {
+    bare_tcp_read_t entry = reads->entries[i];
+    bare_tcp_t *handle = entry.handle;
+
+    // A socket destroyed since its data arrived wants no more of it.
+    if ((handle->state & bare_tcp_state_closing) || handle->ctx == NULL) continue;
+
+    handle->state &= ~bare_tcp_state_resumed;
+
+    if (entry.slab != slab_ref) {
+      slab_ref = entry.slab;
+      err = js_get_reference_value(env, slab_ref, &slab);
+      assert(err == 0);
+    }
+
+    js_value_t **value = &values[count * 4];
+
+    err = js_get_reference_value(env, handle->ctx, &value[0]);
+    assert(err == 0);
+
+    value[1] = slab;
+
+    err = js_create_uint32(env, entry.offset, &value[2]);
+    assert(err == 0);
+
+    err = js_create_uint32(env, entry.len, &value[3]);
+    assert(err == 0);
+
+    // JavaScript numbers the reads it was given, not the ones skipped.
+    reads->entries[count++] = entry;
+  }
+
+  if (count == 1) {
+    bare_tcp__deliver_one(module, reads->entries[0].handle, values);
+  } else if (count > 1) {
+    bare_tcp__deliver_many(module, reads->entries, values, count);
+  }
+
+  if (values != small) free(values);
+
+  bare_tcp__release_retired(reads);
+
+  err = js_close_handle_scope(env, scope);
+  assert(err == 0);
+}
+
+static void
+bare_tcp__on_check(uv_check_t *check) {
+  bare_tcp_reads_t *reads = (bare_tcp_reads_t *) check;
+
+  if (reads->module == NULL || reads->module->exiting) return;
+
+  bare_tcp__flush(reads);
+}
+
+int
+bare_tcp__reads_init(bare_tcp_module_t *module) {
+  int err;
+
+  bare_tcp_reads_t *reads = calloc(1, sizeof(bare_tcp_reads_t));
+  if (reads == NULL) return UV_ENOMEM;
+
+  err = uv_check_init(module->loop, &reads->check);
+  if (err < 0) {
+    free(reads);
+    return err;
+  }
+
+  // Pending reads are delivered in the same loop iteration they were made
+  // in; the check handle itself never needs to keep the loop running.
+  uv_unref((uv_handle_t *) &reads->check);
+
+  reads->module = module;
+  module->reads = reads;
+
+  return 0;
+}
+
+static void
+bare_tcp__on_reads_close(uv_handle_t *handle) {
+  bare_tcp_reads_t *reads = (bare_tcp_reads_t *) handle;
+
+  free(reads->entries);
+  free(reads->retired);
+  free(reads);
+}
+
+void
+bare_tcp__reads_close(bare_tcp_module_t *module) {
+  bare_tcp_reads_t *reads = module->reads;
+
+  bare_tcp__release_retired(reads);
+
+  reads->len = 0;
+  reads->module = NULL;
+  module->reads = NULL;
+
+  uv_close((uv_handle_t *) &reads->check, bare_tcp__on_reads_close);
+}
+
+/* Replaces the slab, keeping the old one alive while batched reads still
+ * point into it. Returns false when there is no memory for either. */
+static bool
+bare_tcp__replace_slab(bare_tcp_module_t *module, size_t len) {
+  int err;
+
+  js_env_t *env = module->env;
+  bare_tcp_reads_t *reads = module->reads;
+
+  if (module->slab && reads->len > 0 && !bare_tcp__grow((void **) &reads->retired, &reads->retired_cap, reads->retired_len, sizeof(js_ref_t *))) {
+    return false;
+  }
+
+  js_handle_scope_t *scope;
+  err = js_open_handle_scope(env, &scope);
+  assert(err == 0);
+
+  js_value_t *slab;
+  void *data;
+  bool created = js_create_unsafe_arraybuffer(env, len, &data, &slab) == 0;
+
+  if (created) {
+    if (module->slab && reads->len > 0) {
+      reads->retired[reads->retired_len++] = module->slab;
+    } else if (module->slab) {
+      js_delete_reference(env, module->slab);
+    }
+
+    err = js_create_reference(env, slab, 1, &module->slab);
+    assert(err == 0);
+
+    module->slab_data = data;
+    module->slab_len = len;
+    module->slab_used = 0;
+  } else {
+    js_value_t *exception;
+    js_get_and_clear_last_exception(env, &exception);
+  }
+
+  err = js_close_handle_scope(env, scope);
+  assert(err == 0);
+
+  return created;
+}
+
+/*
+ * A read may take up to read_buffer_size bytes, so a slab with less room
+ * left than that is replaced; what a read did not use goes to the next one.
+ */
+static void
+bare_tcp__on_alloc(uv_handle_t *uv_handle, size_t suggested_size, uv_buf_t *buf) {
+  (void) suggested_size;
+
+  bare_tcp_t *handle = (bare_tcp_t *) uv_handle;
+  bare_tcp_module_t *module = handle->module;
+
+  size_t need = handle->read_buffer_size;
+
+  if (module->slab == NULL || module->slab_len - module->slab_used < need) {
+    size_t len = need > BARE_TCP_SLAB_SIZE / 2 ? 2 * need : BARE_TCP_SLAB_SIZE;
+
+    // libuv turns an empty buffer into a UV_ENOBUFS read error.
+    if (!bare_tcp__replace_slab(module, len)) {
+      *buf = uv_buf_init(NULL, 0);
+      return;
+    }
+  }
+
+  buf->base = module->slab_data + module->slab_used;
+  buf->len = need;
+}
+
+/* The end of the stream, or a read error, handed over at once. */
+static void
+bare_tcp__on_read_end(bare_tcp_t *handle, ssize_t status) {
+  int err;
+
+  bare_tcp_module_t *module = handle->module;
+  js_env_t *env = module->env;
+
+  // libuv has stopped reading at EOF already; after an error it would try
+  // again, so stop it here.
+  if (status != UV_EOF) uv_read_stop((uv_stream_t *) &handle->tcp);
+
+  handle->state &= ~bare_tcp_state_reading;
+
+  bare_tcp__flush(module->reads);
+
+  if (handle->state & bare_tcp_state_closing || handle->ctx == NULL) return;
+
+  js_handle_scope_t *scope;
+  err = js_open_handle_scope(env, &scope);
+  assert(err == 0);
+
+  // [err, arraybuffer, offset, length]; all null at the end of the stream.
+  js_value_t *argv[4];
+
+  for (int i = 0; i < 4; i++) {
+    err = js_get_null(env, &argv[i]);
+    assert(err == 0);
+  }
+
+  if (status != UV_EOF) argv[0] = bare_tcp__error(env, (int) status, "read");
+
+  bare_tcp__call(handle, module->on_read, 4, argv, NULL);
+
+  err = js_close_handle_scope(env, scope);
+  assert(err == 0);
+}
+
+static void
+bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
+  bare_tcp_t *handle = (bare_tcp_t *) stream;
+  bare_tcp_module_t *module = handle->module;
+
+  if (nread == 0) return;
+
+  if (nread < 0) {
+    bare_tcp__on_read_end(handle, nread);
+    return;
+  }
+
+  handle->last_active = uv_now(module->loop);
+  handle->bytes_read += nread;
+
+  bare_tcp_reads_t *reads = module->reads;
+
+  if (!bare_tcp__grow((void **) &reads->entries, &reads->cap, reads->len, sizeof(bare_tcp_read_t))) {
+    bare_tcp__on_read_end(handle, UV_ENOMEM);
+    return;
+  }
+
+  reads->entries[reads->len++] = (bare_tcp_read_t) {
+    .handle = handle,
+    .slab = module->slab,
+    .offset = (uint32_t) (buf->base - module->slab_data),
+    .len = (uint32_t) nread,
+  };
+
+  // Views stay 8-byte aligned, as typed arrays of wider elements need.
+  module->slab_used += ((size_t) nread + 7) & ~(size_t) 7;
+
+  if (reads->len == 1) {
+    int err = uv_check_start(&reads->check, bare_tcp__on_check);
+    assert(err == 0);
+  }
+}
+
+js_value_t *
+bare_tcp_resume(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 1;
+  js_value_t *argv[1];
+
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
+  if (handle == NULL) return NULL;
+
+  if (!bare_tcp__check_connected(env, handle)) return NULL;
+
+  handle->state |= bare_tcp_state_resumed;
+
+  if (handle->state & bare_tcp_state_reading) return NULL;
+
+  err = uv_read_start((uv_stream_t *) &handle->tcp, bare_tcp__on_alloc, bare_tcp__on_read);
+  if (err < 0) {
+    bare_tcp__throw(env, err, "read");
+    return NULL;
+  }
+
+  handle->state |= bare_tcp_state_reading;
+
+  return NULL;
+}

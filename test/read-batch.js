@@ -1,0 +1,179 @@
+// Reads of one loop iteration reach JavaScript together (src/read.c). These
+// tests make many sockets readable in the same wake-up: the peers write (and
+// end) while the server's sockets are paused, then every socket is resumed in
+// one tick, so the next poll finds all of them readable at once.
+
+const test = require('brittle')
+const { listen, connect, once } = require('./helpers')
+
+const COUNT = 32
+
+async function pausedPairs(t, count) {
+  const accepted = []
+  const server = await listen(t, { pauseOnConnect: true }, (socket) => accepted.push(socket))
+
+  const clients = []
+  for (let i = 0; i < count; i++) {
+    const socket = connect(t, server.address().port, '127.0.0.1')
+    await once(socket, 'connect')
+    clients.push(socket)
+  }
+
+  while (accepted.length < count) await new Promise((resolve) => setTimeout(resolve, 5))
+
+  // Accepted sockets in the order of their peers' local ports.
+  const byPort = new Map(accepted.map((socket) => [socket.remotePort, socket]))
+  return clients.map((client) => [client, byPort.get(client.localPort)])
+}
+
+function payload(i) {
+  return Buffer.alloc(1000 + i * 37, i + 1)
+}
+
+test('data then end, read in one wake-up on many sockets, arrive whole and in order', async (t) => {
+  const pairs = await pausedPairs(t, COUNT)
+
+  pairs.forEach(([client], i) => client.end(payload(i)))
+
+  // Both the data and the FIN are waiting in every socket's receive queue.
+  await new Promise((resolve) => setTimeout(resolve, 100))
+
+  const done = pairs.map(
+    ([, socket]) =>
+      new Promise((resolve) => {
+        const chunks = []
+        let endedBeforeData = false
+        let ended = false
+        socket.on('data', (data) => {
+          if (ended) endedBeforeData = true
+          chunks.push(data)
+        })
+        socket.on('end', () => {
+          ended = true
+          resolve({ data: Buffer.concat(chunks), endedBeforeData })
+        })
+      })
+  )
+
+  for (const [, socket] of pairs) socket.resume()
+
+  const results = await Promise.all(done)
+
+  results.forEach((result, i) => {
+    t.ok(result.data.equals(payload(i)), `socket ${i} read its peer's bytes`)
+    t.absent(result.endedBeforeData, `socket ${i} saw no data after its end`)
+  })
+})
+
+test('a socket paused in its data handler stops while the others read on', async (t) => {
+  const pairs = await pausedPairs(t, 8)
+  const big = Buffer.alloc(512 * 1024, 7)
+
+  pairs.forEach(([client]) => client.end(big))
+  await new Promise((resolve) => setTimeout(resolve, 100))
+
+  const [, slow] = pairs[0]
+  let slowBytes = 0
+  let paused = false
+  slow.on('data', (data) => {
+    slowBytes += data.byteLength
+    if (paused) return
+    paused = true
+    slow.pause()
+  })
+
+  const others = pairs.slice(1).map(([, socket]) => {
+    let bytes = 0
+    socket.on('data', (data) => (bytes += data.byteLength))
+    return once(socket, 'end').then(() => bytes)
+  })
+
+  for (const [, socket] of pairs) socket.resume()
+
+  const totals = await Promise.all(others)
+  t.alike(totals, new Array(totals.length).fill(big.byteLength), 'the others read everything')
+  t.ok(slowBytes < big.byteLength, `the paused socket stopped at ${slowBytes} bytes`)
+  t.ok(slow.bytesRead < big.byteLength, `and read no more from the kernel (${slow.bytesRead})`)
+
+  const ended = once(slow, 'end')
+  slow.resume()
+  await ended
+  t.is(slowBytes, big.byteLength, 'and read the rest once resumed')
+})
+
+test('a socket destroyed by another one in the same wake-up gets no more data', async (t) => {
+  const pairs = await pausedPairs(t, 2)
+
+  pairs.forEach(([client]) => {
+    client.on('error', () => {})
+    client.write('hello')
+  })
+  await new Promise((resolve) => setTimeout(resolve, 100))
+
+  const [a, b] = pairs.map(([, socket]) => socket)
+  const seen = { a: 0, b: 0 }
+  let destroyed = null
+
+  a.on('data', () => {
+    seen.a++
+    if (!destroyed) {
+      destroyed = 'b'
+      b.destroy()
+    }
+  })
+  b.on('data', () => {
+    seen.b++
+    if (!destroyed) {
+      destroyed = 'a'
+      a.destroy()
+    }
+  })
+
+  const closed = Promise.all([once(a, 'close'), once(b, 'close')]).then(() => true)
+  a.resume()
+  b.resume()
+
+  // The survivor is destroyed by the test once it has read.
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  const survivor = destroyed === 'b' ? a : b
+  survivor.destroy()
+
+  t.ok(await closed, 'both closed')
+  t.is(seen[destroyed], 0, 'the destroyed socket emitted no data')
+  t.is(seen[destroyed === 'a' ? 'b' : 'a'], 1, 'the other read once')
+})
+
+test('sockets of a server and of its clients in one process share the batches', async (t) => {
+  // Echo traffic with both ends in this process: every wake-up carries
+  // reads for both sides, and each must reach its own socket.
+  const server = await listen(t, {}, (socket) => socket.pipe(socket))
+  const sockets = []
+  for (let i = 0; i < COUNT; i++) sockets.push(connect(t, server.address().port, '127.0.0.1'))
+
+  const rounds = 20
+  const results = await Promise.all(
+    sockets.map(
+      (socket, i) =>
+        new Promise((resolve) => {
+          let round = 0
+          let got = 0
+          const message = Buffer.alloc(64, i)
+          let good = true
+          socket.on('data', (data) => {
+            for (const byte of data) if (byte !== i) good = false
+            got += data.byteLength
+            if (got < message.byteLength) return
+            got -= message.byteLength
+            if (++round === rounds) return resolve(good && got === 0)
+            socket.write(message)
+          })
+          socket.write(message)
+        })
+    )
+  )
+
+  t.ok(
+    results.every((good) => good),
+    `${COUNT} sockets x ${rounds} rounds echoed to the right socket`
+  )
+})
