@@ -8,9 +8,9 @@
  * in a batch until the check phase, which libuv runs right after the poll
  * phase, and every socket readable in that wake-up reaches JavaScript in one
  * call. Entering JavaScript costs more than most reads, and a busy server
- * finds dozens of sockets readable per wake-up. The end of the stream and
- * read errors are handed over at once, after the batch, so that they never
- * overtake the data before them.
+ * finds dozens of sockets readable per wake-up. The end of a stream joins
+ * the batch behind its data; a read error is handed over at once, after the
+ * batch, so that it never overtakes the data before it.
  *
  * Reading stops on its own when JavaScript answers a read with false (its
  * buffer is full), so backpressure costs no extra call.
@@ -209,18 +209,23 @@ bare_tcp__flush(bare_tcp_reads_t *reads) {
 
     handle->state &= ~bare_tcp_state_resumed;
 
-    if (entry.slab != slab_ref) {
-      slab_ref = entry.slab;
-      err = js_get_reference_value(env, slab_ref, &slab);
-      assert(err == 0);
-    }
-
     js_value_t **value = &values[count * 4];
 
     err = js_get_reference_value(env, handle->ctx, &value[0]);
     assert(err == 0);
 
-    value[1] = slab;
+    if (entry.slab == NULL) {
+      err = js_get_null(env, &value[1]);
+      assert(err == 0);
+    } else {
+      if (entry.slab != slab_ref) {
+        slab_ref = entry.slab;
+        err = js_get_reference_value(env, slab_ref, &slab);
+        assert(err == 0);
+      }
+
+      value[1] = slab;
+    }
 
     err = js_create_uint32(env, entry.offset, &value[2]);
     assert(err == 0);
@@ -372,7 +377,8 @@ bare_tcp__on_alloc(uv_handle_t *uv_handle, size_t suggested_size, uv_buf_t *buf)
   buf->len = need;
 }
 
-/* The end of the stream, or a read error, handed over at once. */
+/* A read error, or the end of the stream when the batch cannot take it,
+ * handed over at once. */
 static void
 bare_tcp__on_read_end(bare_tcp_t *handle, ssize_t status) {
   int err;
@@ -417,30 +423,38 @@ bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
 
   if (nread == 0) return;
 
-  if (nread < 0) {
+  if (nread < 0 && nread != UV_EOF) {
     bare_tcp__on_read_end(handle, nread);
     return;
   }
 
-  handle->last_active = uv_now(module->loop);
-  handle->bytes_read += nread;
-
   bare_tcp_reads_t *reads = module->reads;
 
   if (!bare_tcp__grow((void **) &reads->entries, &reads->cap, reads->len, sizeof(bare_tcp_read_t))) {
-    bare_tcp__on_read_end(handle, UV_ENOMEM);
+    bare_tcp__on_read_end(handle, nread == UV_EOF ? UV_EOF : UV_ENOMEM);
     return;
   }
 
-  reads->entries[reads->len++] = (bare_tcp_read_t) {
-    .handle = handle,
-    .slab = module->slab,
-    .offset = (uint32_t) (buf->base - module->slab_data),
-    .len = (uint32_t) nread,
-  };
+  if (nread == UV_EOF) {
+    // libuv has stopped reading already. The end joins the batch, behind
+    // the data before it, as a read without a buffer.
+    handle->state &= ~bare_tcp_state_reading;
 
-  // Views stay 8-byte aligned, as typed arrays of wider elements need.
-  module->slab_used += ((size_t) nread + 7) & ~(size_t) 7;
+    reads->entries[reads->len++] = (bare_tcp_read_t) {.handle = handle};
+  } else {
+    handle->last_active = uv_now(module->loop);
+    handle->bytes_read += nread;
+
+    reads->entries[reads->len++] = (bare_tcp_read_t) {
+      .handle = handle,
+      .slab = module->slab,
+      .offset = (uint32_t) (buf->base - module->slab_data),
+      .len = (uint32_t) nread,
+    };
+
+    // Views stay 8-byte aligned, as typed arrays of wider elements need.
+    module->slab_used += ((size_t) nread + 7) & ~(size_t) 7;
+  }
 
   if (reads->len == 1) {
     int err = uv_check_start(&reads->check, bare_tcp__on_check);
