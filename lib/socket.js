@@ -521,7 +521,8 @@ module.exports = class Socket extends Duplex {
       return
     }
 
-    const chunks = batch.length === 1 ? batch[0].chunk : batch.map(toChunk)
+    const chunks =
+      batch.length === 1 ? batch[0].chunk : gather(batch.map(toChunk), batchLength(batch))
 
     this._pendingChunks = batch.length
 
@@ -585,6 +586,7 @@ module.exports = class Socket extends Duplex {
     if (chunks === null) return
 
     const seq = this._corkedSeq
+    const bytes = this._corkedBytes
     this._corked = null
     this._corkedBytes = 0
 
@@ -593,7 +595,7 @@ module.exports = class Socket extends Duplex {
 
     let pending
     try {
-      pending = binding.writev(this._handle, chunks.length === 1 ? chunks[0] : chunks)
+      pending = binding.writev(this._handle, gather(chunks, bytes))
     } catch (err) {
       this._flushed = seq
       err = this._annotate(err)
@@ -1102,6 +1104,40 @@ function flushAll() {
   const sockets = corked
   corked = []
   for (const socket of sockets) socket._flush()
+}
+
+// Many small chunks leave as one: copying them side by side in JavaScript
+// costs less than the addon taking each apart through the engine's API. A
+// chunk of no bytes (perhaps a detached buffer) goes to the addon as it is,
+// which checks it.
+const GATHER_MAX_AVERAGE = 1024
+
+function gather(chunks, bytes) {
+  const count = chunks.length
+  if (count === 1) return chunks[0]
+  if (bytes > count * GATHER_MAX_AVERAGE) return chunks
+
+  const gathered = Buffer.allocUnsafe(bytes)
+  let offset = 0
+
+  for (let i = 0; i < count; i++) {
+    const chunk = chunks[i]
+    const length = chunk.byteLength
+    // Detached or resized since it was written: the addon decides.
+    if (length === 0 || offset + length > bytes) return chunks
+
+    if (chunk instanceof Uint8Array) gathered.set(chunk, offset)
+    else gathered.set(new Uint8Array(chunk.buffer, chunk.byteOffset, length), offset)
+    offset += length
+  }
+
+  return offset === bytes ? gathered : chunks
+}
+
+function batchLength(batch) {
+  let bytes = 0
+  for (let i = 0; i < batch.length; i++) bytes += batch[i].length
+  return bytes
 }
 
 function toChunk(data) {

@@ -252,6 +252,38 @@ test('a buffer detached and collected while its write is in flight: the peer get
   }
 })
 
+test('small chunks of every kind, gathered into one buffer before they leave, keep their bytes', async (t) => {
+  const server = await replyServer(t)
+  const socket = connect(t, server.address().port, '127.0.0.1')
+
+  // No empty chunk: one would send the batch to the addon as it is.
+  const make = (i) => [
+    new Int8Array([-1, i]),
+    new Uint16Array([65535, i]),
+    new Float64Array([Math.PI * i]),
+    new BigInt64Array([BigInt(-i)]),
+    new DataView(new Uint8Array([i, 1, 2, 3]).buffer, 1, 2),
+    Buffer.from('chunk ' + i),
+    new Uint8Array(new SharedArrayBuffer(3)).fill(i),
+    new Uint8Array(new ArrayBuffer(4, { maxByteLength: 64 })).fill(i)
+  ]
+
+  const chunks = []
+  for (let i = 1; i <= 100; i++) chunks.push(...make(i))
+
+  const expected = Buffer.concat(
+    chunks.map((chunk) => Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+  )
+
+  let called = 0
+  for (const chunk of chunks) socket.write(chunk, () => called++)
+  socket.end()
+
+  const data = await collect(socket)
+  t.is(data.toString('hex'), expected.toString('hex'))
+  t.is(called, chunks.length, 'every write callback ran')
+})
+
 test(
   'huge strings: 32 MiB of two-byte characters and 1 MiB of lone surrogates arrive as their UTF-8',
   { timeout: 60000 },
