@@ -440,12 +440,12 @@ bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     // the data before it, as a read without a buffer.
     handle->state &= ~bare_tcp_state_reading;
 
-    reads->entries[reads->len++] = (bare_tcp_read_t) {.handle = handle};
+    reads->entries[reads->len++] = (bare_tcp_read_t){.handle = handle};
   } else {
     handle->last_active = uv_now(module->loop);
     handle->bytes_read += nread;
 
-    reads->entries[reads->len++] = (bare_tcp_read_t) {
+    reads->entries[reads->len++] = (bare_tcp_read_t){
       .handle = handle,
       .slab = module->slab,
       .offset = (uint32_t) (buf->base - module->slab_data),
