@@ -4,6 +4,11 @@
 
 const binding = require('../binding')
 
+const END = 0xffffffff
+
+let readMeta = null
+let readView = null
+
 binding.setup(
   function onconnection(err) {
     this._onconnection(err)
@@ -14,16 +19,27 @@ binding.setup(
   function onread(err, data, offset, length) {
     return this._onread(err, data, offset, length)
   },
-  // Every read of one loop iteration, [socket, data, offset, length, ...]:
-  // answers with the numbers of the reads a socket could not buffer.
-  function onreads(reads) {
+  // Every read of one loop iteration: the socket of each, the slabs they
+  // point into, and in meta three numbers per read, the index of its slab
+  // (all ones at the end of the stream), its offset and its length. Answers
+  // with the numbers of the reads a socket could not buffer.
+  function onreads(sockets, slabs, meta, count) {
+    if (meta !== readMeta) {
+      readMeta = meta
+      readView = new Uint32Array(meta)
+    }
+
+    const view = readView
     let full = null
-    for (let i = 0; i < reads.length; i += 4) {
-      if (!reads[i]._onread(null, reads[i + 1], reads[i + 2], reads[i + 3])) {
+
+    for (let i = 0, j = 0; i < count; i++, j += 3) {
+      const slab = view[j] === END ? null : slabs[view[j]]
+      if (!sockets[i]._onread(null, slab, view[j + 1], view[j + 2])) {
         if (full === null) full = []
-        full.push(i / 4)
+        full.push(i)
       }
     }
+
     return full
   },
   function onwrite(err) {

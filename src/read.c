@@ -46,6 +46,14 @@ struct bare_tcp_reads_s {
   js_ref_t **retired;
   size_t retired_len;
   size_t retired_cap;
+
+  /* Where a batch tells JavaScript each read's slab, offset and length: an
+   * ArrayBuffer it keeps a Uint32Array of, written here directly, because
+   * creating three numbers per read through the engine's API cost more
+   * than the reads. */
+  js_ref_t *meta;
+  uint32_t *meta_data;
+  size_t meta_len;
 };
 
 static bool
@@ -85,44 +93,145 @@ bare_tcp__on_full(bare_tcp_t *handle) {
   handle->state &= ~bare_tcp_state_reading;
 }
 
-/* A lone read goes to the socket's own on_read, which answers a boolean:
- * cheaper than building the array of a batch. */
+/* A lone read goes to the socket's own on_read, which answers a boolean. */
 static void
-bare_tcp__deliver_one(bare_tcp_module_t *module, bare_tcp_t *handle, js_value_t *read[4]) {
-  int err;
-
-  js_value_t *argv[4];
-
-  err = js_get_null(module->env, &argv[0]);
-  assert(err == 0);
-
-  argv[1] = read[1];
-  argv[2] = read[2];
-  argv[3] = read[3];
-
-  js_value_t *result;
-  bare_tcp__call(handle, module->on_read, 4, argv, &result);
-
-  bool more = true;
-  if (result) js_get_value_bool(module->env, result, &more);
-
-  if (!more) bare_tcp__on_full(handle);
-}
-
-/* Several reads go to on_reads as one flat array, [socket, arraybuffer,
- * offset, length, ...]; it answers with the indices of the reads that could
- * not be buffered, or null. */
-static void
-bare_tcp__deliver_many(bare_tcp_module_t *module, bare_tcp_read_t *entries, js_value_t **values, size_t count) {
+bare_tcp__deliver_one(bare_tcp_module_t *module, bare_tcp_read_t *entry) {
   int err;
 
   js_env_t *env = module->env;
 
-  js_value_t *array;
-  err = js_create_array_with_length(env, count * 4, &array);
+  // [err, arraybuffer, offset, length]; the arraybuffer is null at the end.
+  js_value_t *argv[4];
+
+  err = js_get_null(env, &argv[0]);
   assert(err == 0);
 
-  err = js_set_array_elements(env, array, (const js_value_t **) values, count * 4, 0);
+  if (entry->slab) {
+    err = js_get_reference_value(env, entry->slab, &argv[1]);
+  } else {
+    err = js_get_null(env, &argv[1]);
+  }
+  assert(err == 0);
+
+  err = js_create_uint32(env, entry->offset, &argv[2]);
+  assert(err == 0);
+
+  err = js_create_uint32(env, entry->len, &argv[3]);
+  assert(err == 0);
+
+  js_value_t *result;
+  bare_tcp__call(entry->handle, module->on_read, 4, argv, &result);
+
+  bool more = true;
+  if (result) js_get_value_bool(env, result, &more);
+
+  if (!more) bare_tcp__on_full(entry->handle);
+}
+
+static bool
+bare_tcp__reserve_meta(bare_tcp_reads_t *reads, size_t count) {
+  if (reads->meta_len >= count * 3) return true;
+
+  js_env_t *env = reads->module->env;
+
+  size_t len = count * 3 * 2 < 3 * 64 ? 3 * 64 : count * 3 * 2;
+
+  js_value_t *meta;
+  void *data;
+  if (js_create_arraybuffer(env, len * sizeof(uint32_t), &data, &meta) != 0) {
+    js_value_t *exception;
+    js_get_and_clear_last_exception(env, &exception);
+    return false;
+  }
+
+  if (reads->meta) js_delete_reference(env, reads->meta);
+
+  int err = js_create_reference(env, meta, 1, &reads->meta);
+  assert(err == 0);
+
+  reads->meta_data = data;
+  reads->meta_len = len;
+
+  return true;
+}
+
+/*
+ * Several reads go to on_reads(sockets, slabs, meta, count): the socket of
+ * each read, the slabs they point into, and in meta three numbers per read,
+ * the index of its slab (all ones at the end of the stream), its offset and
+ * its length. It answers with the indices of the reads that could not be
+ * buffered, or null. Returns false when there was no memory to ask.
+ */
+static bool
+bare_tcp__deliver_many(bare_tcp_reads_t *reads, size_t count) {
+  int err;
+
+  bare_tcp_module_t *module = reads->module;
+  js_env_t *env = module->env;
+
+  // Every slab a read can point into: those retired during the batch, then
+  // the current one.
+  size_t slabs_len = reads->retired_len + 1;
+
+  if (!bare_tcp__reserve_meta(reads, count)) return false;
+
+  js_value_t *small[64];
+  js_value_t **sockets = count + slabs_len <= 64 ? small : malloc((count + slabs_len) * sizeof(js_value_t *));
+  if (sockets == NULL) return false;
+
+  js_value_t **slabs = &sockets[count];
+
+  for (size_t i = 0; i < slabs_len; i++) {
+    js_ref_t *slab = i < reads->retired_len ? reads->retired[i] : module->slab;
+
+    if (slab) {
+      err = js_get_reference_value(env, slab, &slabs[i]);
+    } else {
+      err = js_get_null(env, &slabs[i]);
+    }
+    assert(err == 0);
+  }
+
+  uint32_t *meta = reads->meta_data;
+
+  for (size_t i = 0; i < count; i++) {
+    bare_tcp_read_t *entry = &reads->entries[i];
+
+    err = js_get_reference_value(env, entry->handle->ctx, &sockets[i]);
+    assert(err == 0);
+
+    uint32_t slab = UINT32_MAX;
+
+    if (entry->slab) {
+      slab = entry->slab == module->slab ? (uint32_t) reads->retired_len : 0;
+      while (slab < reads->retired_len && reads->retired[slab] != entry->slab) slab++;
+    }
+
+    meta[i * 3] = slab;
+    meta[i * 3 + 1] = entry->offset;
+    meta[i * 3 + 2] = entry->len;
+  }
+
+  js_value_t *argv[4];
+
+  err = js_create_array_with_length(env, count, &argv[0]);
+  assert(err == 0);
+
+  err = js_set_array_elements(env, argv[0], (const js_value_t **) sockets, count, 0);
+  assert(err == 0);
+
+  err = js_create_array_with_length(env, slabs_len, &argv[1]);
+  assert(err == 0);
+
+  err = js_set_array_elements(env, argv[1], (const js_value_t **) slabs, slabs_len, 0);
+  assert(err == 0);
+
+  if (sockets != small) free(sockets);
+
+  err = js_get_reference_value(env, reads->meta, &argv[2]);
+  assert(err == 0);
+
+  err = js_create_uint32(env, (uint32_t) count, &argv[3]);
   assert(err == 0);
 
   js_value_t *function;
@@ -135,13 +244,13 @@ bare_tcp__deliver_many(bare_tcp_module_t *module, bare_tcp_read_t *entries, js_v
 
   // A throwing callback is reported by Bare as an uncaught exception.
   js_value_t *result;
-  if (js_call_function(env, global, function, 1, &array, &result) != 0) return;
+  if (js_call_function(env, global, function, 4, argv, &result) != 0) return true;
 
   bool is_array;
   err = js_is_array(env, result, &is_array);
   assert(err == 0);
 
-  if (!is_array) return;
+  if (!is_array) return true;
 
   uint32_t full;
   err = js_get_array_length(env, result, &full);
@@ -154,9 +263,11 @@ bare_tcp__deliver_many(bare_tcp_module_t *module, bare_tcp_read_t *entries, js_v
 
     uint32_t index;
     if (bare_tcp__get_uint32(env, element, (uint32_t) count - 1, &index)) {
-      bare_tcp__on_full(entries[index].handle);
+      bare_tcp__on_full(reads->entries[index].handle);
     }
   }
+
+  return true;
 }
 
 static void
@@ -178,77 +289,38 @@ bare_tcp__flush(bare_tcp_reads_t *reads) {
   size_t len = reads->len;
   reads->len = 0;
 
-  js_value_t *small[4 * 16];
-  js_value_t **values = len <= 16 ? small : malloc(len * 4 * sizeof(js_value_t *));
+  // A socket destroyed since its data arrived wants no more of it.
+  // JavaScript numbers the reads it is given, not the ones skipped.
+  size_t count = 0;
 
-  if (values == NULL) {
-    // Nowhere to build the call: the data is lost, so the sockets must
-    // fail rather than carry on with a hole in their streams.
-    for (size_t i = 0; i < len; i++) {
-      bare_tcp__on_read_end(reads->entries[i].handle, UV_ENOMEM);
-    }
+  for (size_t i = 0; i < len; i++) {
+    bare_tcp_t *handle = reads->entries[i].handle;
 
-    bare_tcp__release_retired(reads);
-    return;
+    if ((handle->state & bare_tcp_state_closing) || handle->ctx == NULL) continue;
+
+    handle->state &= ~bare_tcp_state_resumed;
+
+    reads->entries[count++] = reads->entries[i];
   }
 
   js_handle_scope_t *scope;
   err = js_open_handle_scope(env, &scope);
   assert(err == 0);
 
-  js_ref_t *slab_ref = NULL;
-  js_value_t *slab = NULL;
-  size_t count = 0;
-
-  for (size_t i = 0; i < len; i++) {
-    bare_tcp_read_t entry = reads->entries[i];
-    bare_tcp_t *handle = entry.handle;
-
-    // A socket destroyed since its data arrived wants no more of it.
-    if ((handle->state & bare_tcp_state_closing) || handle->ctx == NULL) continue;
-
-    handle->state &= ~bare_tcp_state_resumed;
-
-    js_value_t **value = &values[count * 4];
-
-    err = js_get_reference_value(env, handle->ctx, &value[0]);
-    assert(err == 0);
-
-    if (entry.slab == NULL) {
-      err = js_get_null(env, &value[1]);
-      assert(err == 0);
-    } else {
-      if (entry.slab != slab_ref) {
-        slab_ref = entry.slab;
-        err = js_get_reference_value(env, slab_ref, &slab);
-        assert(err == 0);
-      }
-
-      value[1] = slab;
-    }
-
-    err = js_create_uint32(env, entry.offset, &value[2]);
-    assert(err == 0);
-
-    err = js_create_uint32(env, entry.len, &value[3]);
-    assert(err == 0);
-
-    // JavaScript numbers the reads it was given, not the ones skipped.
-    reads->entries[count++] = entry;
-  }
-
   if (count == 1) {
-    bare_tcp__deliver_one(module, reads->entries[0].handle, values);
-  } else if (count > 1) {
-    bare_tcp__deliver_many(module, reads->entries, values, count);
+    bare_tcp__deliver_one(module, &reads->entries[0]);
+  } else if (count > 1 && !bare_tcp__deliver_many(reads, count)) {
+    // Nowhere to build the call: the data is lost, so the sockets must
+    // fail rather than carry on with a hole in their streams.
+    for (size_t i = 0; i < count; i++) {
+      bare_tcp__on_read_end(reads->entries[i].handle, UV_ENOMEM);
+    }
   }
-
-  if (values != small) free(values);
-
-  bare_tcp__release_retired(reads);
 
   err = js_close_handle_scope(env, scope);
   assert(err == 0);
+
+  bare_tcp__release_retired(reads);
 }
 
 static void
@@ -297,6 +369,9 @@ bare_tcp__reads_close(bare_tcp_module_t *module) {
   bare_tcp_reads_t *reads = module->reads;
 
   bare_tcp__release_retired(reads);
+
+  if (reads->meta) js_delete_reference(module->env, reads->meta);
+  reads->meta = NULL;
 
   reads->len = 0;
   reads->module = NULL;
