@@ -233,3 +233,46 @@ test('the backlog defaults to 511 and can be set', async (t) => {
   await new Promise((resolve) => small.listen(0, '127.0.0.1', 7, resolve))
   t.is(await backlogOf(small.address().port), 7)
 })
+
+test('a connection the listener does not take is closed, and the next one is accepted', async (t) => {
+  // On the addon directly: a server's JavaScript always takes what it is
+  // offered, so only a listener of our own can decline.
+  const binding = require('../lib/native')
+
+  let declining = true
+  const accepted = []
+  const owner = {
+    _onconnection(err) {
+      if (err || declining) return
+      accepted.push(binding.accept(handle, { _onclose() {} }, 1))
+    },
+    _onclose() {}
+  }
+
+  const handle = binding.init(owner, 1)
+  t.teardown(() => {
+    for (const connection of accepted) binding.close(connection)
+    binding.close(handle)
+  })
+
+  binding.listen(handle, '127.0.0.1', 0, 16, false, false)
+  const { port } = binding.sockname(handle)
+
+  const declined = connect(t, port, '127.0.0.1')
+  declined.on('error', () => {})
+  declined.resume()
+  await once(declined, 'end')
+  t.pass('the declined connection was ended by the server')
+
+  declining = false
+  const taken = connect(t, port, '127.0.0.1')
+  await once(taken, 'connect')
+  while (accepted.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+  t.is(accepted.length, 1, 'the next connection was accepted')
+})
+
+test('accept() outside of a connection callback throws EAGAIN', async (t) => {
+  const server = await listen(t)
+  const binding = require('../lib/native')
+  t.exception(() => binding.accept(server._handle, {}, 1), /EAGAIN/)
+})
