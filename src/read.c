@@ -465,7 +465,7 @@ bare_tcp__on_read_end(bare_tcp_t *handle, ssize_t status) {
   // again, so stop it here.
   if (status != UV_EOF) uv_read_stop((uv_stream_t *) &handle->tcp);
 
-  handle->state &= ~bare_tcp_state_reading;
+  handle->state = (handle->state & ~bare_tcp_state_reading) | bare_tcp_state_read_done;
 
   bare_tcp__flush(module->reads);
 
@@ -497,6 +497,8 @@ bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
   bare_tcp_module_t *module = handle->module;
 
   if (nread == 0) return;
+
+  if (nread < 0) handle->state |= bare_tcp_state_read_done;
 
   if (nread < 0 && nread != UV_EOF) {
     bare_tcp__on_read_end(handle, nread);
@@ -551,7 +553,7 @@ bare_tcp_resume(js_env_t *env, js_callback_info_t *info) {
 
   handle->state |= bare_tcp_state_resumed;
 
-  if (handle->state & bare_tcp_state_reading) return NULL;
+  if (handle->state & (bare_tcp_state_reading | bare_tcp_state_read_done)) return NULL;
 
   err = uv_read_start((uv_stream_t *) &handle->tcp, bare_tcp__on_alloc, bare_tcp__on_read);
   if (err < 0) {

@@ -65,6 +65,11 @@ enum {
    * after the callback decided to answer false; this bit keeps that request
    * from being undone. */
   bare_tcp_state_resumed = 1 << 9,
+
+  /* The read side is over (the end of the stream, or a read error) though
+   * JavaScript may not have heard yet: its batch is delivered later. A
+   * resume() meanwhile has nothing to start, and libuv would refuse. */
+  bare_tcp_state_read_done = 1 << 10,
 };
 
 /*

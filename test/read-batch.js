@@ -8,9 +8,11 @@ const { listen, connect, once } = require('./helpers')
 
 const COUNT = 32
 
-async function pausedPairs(t, count) {
+async function pausedPairs(t, count, opts = {}) {
   const accepted = []
-  const server = await listen(t, { pauseOnConnect: true }, (socket) => accepted.push(socket))
+  const server = await listen(t, { pauseOnConnect: true, ...opts }, (socket) =>
+    accepted.push(socket)
+  )
 
   const clients = []
   for (let i = 0; i < count; i++) {
@@ -178,4 +180,67 @@ test('sockets of a server and of its clients in one process share the batches', 
     results.every((good) => good),
     `${COUNT} sockets x ${rounds} rounds echoed to the right socket`
   )
+})
+
+test('asking for more data while the end already waits in the batch is no error', async (t) => {
+  // Several full reads and the end arrive in one wake-up: JavaScript's
+  // buffer fills on the first, drains, and asks for more while the end is
+  // already read but not yet delivered.
+  const pairs = await pausedPairs(t, 4)
+  const payload = Buffer.alloc(1024 * 1024, 3)
+
+  pairs.forEach(([client]) => client.end(payload))
+  await new Promise((resolve) => setTimeout(resolve, 100))
+
+  const results = pairs.map(
+    ([, socket]) =>
+      new Promise((resolve) => {
+        let bytes = 0
+        let error = null
+        socket.on('data', (data) => (bytes += data.byteLength))
+        socket.on('error', (err) => (error = err))
+        socket.on('end', () => resolve({ bytes, error }))
+        socket.on('close', () => resolve({ bytes, error }))
+      })
+  )
+
+  for (const [, socket] of pairs) socket.resume()
+
+  for (const { bytes, error } of await Promise.all(results)) {
+    t.is(error, null, 'no error')
+    t.is(bytes, payload.byteLength, 'every byte, then the end')
+  }
+})
+
+test('a reset read right behind data is reported as the reset, even if the reader asked for more', async (t) => {
+  // Reads of exactly the read buffer's size make libuv read again at once,
+  // so the reset is read in the same wake-up as the data before it; a read
+  // as large as the stream's high-water mark fills JavaScript's buffer, so
+  // it asks for more before it hears of the reset.
+  const pairs = await pausedPairs(t, 4, { readBufferSize: 16384 })
+  const payload = Buffer.alloc(2 * 16384, 5)
+
+  for (const [client] of pairs) {
+    client.on('error', () => {})
+    client.write(payload)
+  }
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  for (const [client] of pairs) client.resetAndDestroy()
+  await new Promise((resolve) => setTimeout(resolve, 100))
+
+  const results = pairs.map(
+    ([, socket]) =>
+      new Promise((resolve) => {
+        const errors = []
+        socket.on('data', () => {})
+        socket.on('error', (err) => errors.push(err.code + ' ' + err.syscall))
+        socket.on('close', () => resolve(errors))
+      })
+  )
+
+  for (const [, socket] of pairs) socket.resume()
+
+  for (const errors of await Promise.all(results)) {
+    t.alike(errors, ['ECONNRESET read'], 'one error: the reset, from the read')
+  }
 })
