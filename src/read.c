@@ -325,11 +325,7 @@ bare_tcp__flush(bare_tcp_reads_t *reads) {
 
 static void
 bare_tcp__on_check(uv_check_t *check) {
-  bare_tcp_reads_t *reads = (bare_tcp_reads_t *) check;
-
-  if (reads->module == NULL || reads->module->exiting) return;
-
-  bare_tcp__flush(reads);
+  bare_tcp__flush((bare_tcp_reads_t *) check);
 }
 
 int
@@ -498,8 +494,6 @@ bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
 
   if (nread == 0) return;
 
-  if (nread < 0) handle->state |= bare_tcp_state_read_done;
-
   if (nread < 0 && nread != UV_EOF) {
     bare_tcp__on_read_end(handle, nread);
     return;
@@ -515,7 +509,7 @@ bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
   if (nread == UV_EOF) {
     // libuv has stopped reading already. The end joins the batch, behind
     // the data before it, as a read without a buffer.
-    handle->state &= ~bare_tcp_state_reading;
+    handle->state = (handle->state & ~bare_tcp_state_reading) | bare_tcp_state_read_done;
 
     reads->entries[reads->len++] = (bare_tcp_read_t){.handle = handle};
   } else {

@@ -244,3 +244,38 @@ test('a reset read right behind data is reported as the reset, even if the reade
     t.alike(errors, ['ECONNRESET read'], 'one error: the reset, from the read')
   }
 })
+
+test('reads are views of one buffer shared by the sockets of the thread', async (t) => {
+  const pairs = await pausedPairs(t, 8)
+  pairs.forEach(([client], i) => client.write(Buffer.alloc(100, i)))
+  await new Promise((resolve) => setTimeout(resolve, 100))
+
+  const chunks = await Promise.all(
+    pairs.map(([, socket]) => {
+      const read = once(socket, 'data').then(([data]) => data)
+      socket.resume()
+      return read
+    })
+  )
+
+  chunks.forEach((chunk, i) =>
+    t.ok(chunk.equals(Buffer.alloc(100, i)), `socket ${i} read its bytes`)
+  )
+  t.ok(
+    chunks.every((chunk) => chunk.buffer.byteLength >= 256 * 1024),
+    'each chunk is a view of a buffer of at least 256 KiB'
+  )
+  t.ok(
+    chunks.some((chunk, i) => chunks.some((other, j) => i !== j && other.buffer === chunk.buffer)),
+    'chunks of different sockets share it'
+  )
+
+  // A read buffer larger than that gets a shared buffer twice its size
+  // (larger than any other test's, so that no buffer already made fits it).
+  const [[client, socket]] = await pausedPairs(t, 1, { readBufferSize: 3 * 1024 * 1024 })
+  client.write(Buffer.alloc(10))
+  const read = once(socket, 'data')
+  socket.resume()
+  const [large] = await read
+  t.is(large.buffer.byteLength, 6 * 1024 * 1024)
+})
