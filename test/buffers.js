@@ -284,6 +284,59 @@ test('small chunks of every kind, gathered into one buffer before they leave, ke
   t.is(called, chunks.length, 'every write callback ran')
 })
 
+test('gathered batches left in flight keep their bytes while later batches are gathered', async (t) => {
+  // The peer reads nothing until every batch is written, so the kernel's
+  // buffers fill and some batch stays in flight while later ones, in later
+  // ticks and from a second socket, are gathered behind it.
+  let release
+  const released = new Promise((resolve) => (release = resolve))
+  const received = []
+  const server = await listen(t, {}, (socket) => {
+    socket.on('error', () => {})
+    socket.pause()
+    received.push(released.then(() => collect(socket)))
+  })
+
+  const batch = (id, round) => {
+    const chunks = []
+    for (let i = 0; i < 256; i++) {
+      const chunk = Buffer.alloc(64, (round + i) & 0xff)
+      chunk.writeUInt32BE(round * 256 + i, 0)
+      chunk[4] = id
+      chunks.push(chunk)
+    }
+    return chunks
+  }
+
+  const sockets = [1, 2].map(() => connect(t, server.address().port, '127.0.0.1'))
+  await Promise.all(sockets.map((socket) => once(socket, 'connect')))
+
+  const sent = sockets.map(() => crypto.createHash('sha256'))
+  let refused = 0
+  let called = 0
+  const rounds = 400
+
+  for (let round = 0; round < rounds; round++) {
+    sockets.forEach((socket, id) => {
+      for (const chunk of batch(id, round)) {
+        sent[id].update(chunk)
+        if (!socket.write(chunk, () => called++)) refused++
+      }
+    })
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+
+  t.ok(refused > 0, 'the kernel stopped taking batches')
+
+  for (const socket of sockets) socket.end()
+  release()
+
+  const datas = await Promise.all(received)
+  const digests = datas.map(sha256).sort()
+  t.alike(digests, sent.map((hash) => hash.digest('hex')).sort())
+  t.is(called, 2 * rounds * 256, 'every write callback ran')
+})
+
 test(
   'huge strings: 32 MiB of two-byte characters and 1 MiB of lone surrogates arrive as their UTF-8',
   { timeout: 60000 },
