@@ -9,48 +9,63 @@ const END = 0xffffffff
 let readMeta = null
 let readView = null
 
-binding.setup(
-  function onconnection(err) {
-    this._onconnection(err)
-  },
-  function onconnect(handle, err) {
-    this._onconnect(handle, err)
-  },
-  function onread(err, data, offset, length) {
-    return this._onread(err, data, offset, length)
-  },
-  // Every read of one loop iteration: the socket of each, the slabs they
-  // point into, and in meta three numbers per read, the index of its slab
-  // (all ones at the end of the stream), its offset and its length. Answers
-  // with the numbers of the reads a socket could not buffer.
-  function onreads(sockets, slabs, meta, count) {
-    if (meta !== readMeta) {
-      readMeta = meta
-      readView = new Uint32Array(meta)
-    }
+// A lone read: the addon writes its slab index (all ones at the end of the
+// stream), offset and length here, and passes the slab only when it is not
+// the one last passed. A read the socket could not buffer sets the fourth.
+let loneSlab = null
 
-    const view = readView
-    let full = null
-
-    for (let i = 0, j = 0; i < count; i++, j += 3) {
-      const slab = view[j] === END ? null : slabs[view[j]]
-      if (!sockets[i]._onread(null, slab, view[j + 1], view[j + 2])) {
-        if (full === null) full = []
-        full.push(i)
+const lone = new Uint32Array(
+  binding.setup(
+    function onconnection(err) {
+      this._onconnection(err)
+    },
+    function onconnect(handle, err) {
+      this._onconnect(handle, err)
+    },
+    function onread(slab, err) {
+      if (err !== undefined) {
+        this._onread(err, null, 0, 0)
+        return
       }
-    }
 
-    return full
-  },
-  function onwrite(err) {
-    this._onwrite(err)
-  },
-  function onend(err) {
-    this._onend(err)
-  },
-  function onclose(handle) {
-    this._onclose(handle)
-  }
+      if (slab !== undefined) loneSlab = slab
+
+      const data = lone[0] === END ? null : loneSlab
+      if (!this._onread(null, data, lone[1], lone[2])) lone[3] = 1
+    },
+    // Every read of one loop iteration: the socket of each, the slabs they
+    // point into, and in meta three numbers per read, the index of its slab
+    // (all ones at the end of the stream), its offset and its length. Answers
+    // with the numbers of the reads a socket could not buffer.
+    function onreads(sockets, slabs, meta, count) {
+      if (meta !== readMeta) {
+        readMeta = meta
+        readView = new Uint32Array(meta)
+      }
+
+      const view = readView
+      let full = null
+
+      for (let i = 0, j = 0; i < count; i++, j += 3) {
+        const slab = view[j] === END ? null : slabs[view[j]]
+        if (!sockets[i]._onread(null, slab, view[j + 1], view[j + 2])) {
+          if (full === null) full = []
+          full.push(i)
+        }
+      }
+
+      return full
+    },
+    function onwrite(err) {
+      this._onwrite(err)
+    },
+    function onend(err) {
+      this._onend(err)
+    },
+    function onclose(handle) {
+      this._onclose(handle)
+    }
+  )
 )
 
 module.exports = binding

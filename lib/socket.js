@@ -535,7 +535,7 @@ module.exports = class Socket extends Duplex {
 
     if (pending > 0) releaseStaging(chunks)
 
-    if (pending === 0) this._afterWritev(null, cb)
+    if (pending === undefined) this._afterWritev(null, cb)
     else this._pendingWrite = cb
   }
 

@@ -92,6 +92,11 @@ bare_tcp__module_create(js_env_t *env) {
   return module;
 }
 
+/*
+ * setup(onconnection, onconnect, onread, onreads, onwrite, onend, onclose):
+ * the callbacks of every handle of this environment, registered once.
+ * Returns the ArrayBuffer a lone read's numbers are written to (read.c).
+ */
 js_value_t *
 bare_tcp_setup(js_env_t *env, js_callback_info_t *info) {
   int err;
@@ -129,12 +134,15 @@ bare_tcp_setup(js_env_t *env, js_callback_info_t *info) {
     }
   }
 
+  js_value_t *lone = bare_tcp__reads_setup(module);
+  if (lone == NULL) return NULL;
+
   for (size_t i = 0; i < 7; i++) {
     err = js_create_reference(env, argv[i], 1, refs[i]);
     assert(err == 0);
   }
 
-  return NULL;
+  return lone;
 }
 
 bare_tcp_t *

@@ -54,6 +54,17 @@ struct bare_tcp_reads_s {
   js_ref_t *meta;
   uint32_t *meta_data;
   size_t meta_len;
+
+  /* A lone read's numbers, the same three, then a fourth that JavaScript
+   * sets when the socket could not buffer the read. Handed to JavaScript
+   * once, by setup(). */
+  js_ref_t *lone;
+  uint32_t *lone_data;
+
+  /* Whether JavaScript holds the current slab from a lone read, so that the
+   * next lone read into it passes nothing at all. Every call into the
+   * engine's API costs more than the reads themselves. */
+  bool slab_given;
 };
 
 static bool
@@ -93,39 +104,42 @@ bare_tcp__on_full(bare_tcp_t *handle) {
   handle->state &= ~bare_tcp_state_reading;
 }
 
-/* A lone read goes to the socket's own on_read, which answers a boolean. */
+/*
+ * A lone read goes to on_read(slab, err) with the socket as `this`: its
+ * numbers are in the lone buffer, and the slab is passed only when
+ * JavaScript does not hold it yet.
+ */
 static void
-bare_tcp__deliver_one(bare_tcp_module_t *module, bare_tcp_read_t *entry) {
+bare_tcp__deliver_one(bare_tcp_reads_t *reads, bare_tcp_read_t *entry) {
   int err;
 
+  bare_tcp_module_t *module = reads->module;
   js_env_t *env = module->env;
 
-  // [err, arraybuffer, offset, length]; the arraybuffer is null at the end.
-  js_value_t *argv[4];
+  uint32_t *lone = reads->lone_data;
 
-  err = js_get_null(env, &argv[0]);
-  assert(err == 0);
+  lone[0] = entry->slab ? 0 : UINT32_MAX;
+  lone[1] = entry->offset;
+  lone[2] = entry->len;
+  lone[3] = 0;
 
-  if (entry->slab) {
-    err = js_get_reference_value(env, entry->slab, &argv[1]);
-  } else {
-    err = js_get_null(env, &argv[1]);
+  size_t argc = 0;
+  js_value_t *argv[1];
+
+  if (entry->slab && (entry->slab != module->slab || !reads->slab_given)) {
+    err = js_get_reference_value(env, entry->slab, &argv[0]);
+    assert(err == 0);
+
+    argc = 1;
+
+    // A slab retired during the batch replaces the current one in
+    // JavaScript's hands.
+    reads->slab_given = entry->slab == module->slab;
   }
-  assert(err == 0);
 
-  err = js_create_uint32(env, entry->offset, &argv[2]);
-  assert(err == 0);
+  bare_tcp__call(entry->handle, module->on_read, argc, argv, NULL);
 
-  err = js_create_uint32(env, entry->len, &argv[3]);
-  assert(err == 0);
-
-  js_value_t *result;
-  bare_tcp__call(entry->handle, module->on_read, 4, argv, &result);
-
-  bool more = true;
-  if (result) js_get_value_bool(env, result, &more);
-
-  if (!more) bare_tcp__on_full(entry->handle);
+  if (lone[3]) bare_tcp__on_full(entry->handle);
 }
 
 static bool
@@ -308,7 +322,7 @@ bare_tcp__flush(bare_tcp_reads_t *reads) {
   assert(err == 0);
 
   if (count == 1) {
-    bare_tcp__deliver_one(module, &reads->entries[0]);
+    bare_tcp__deliver_one(reads, &reads->entries[0]);
   } else if (count > 1 && !bare_tcp__deliver_many(reads, count)) {
     // Nowhere to build the call: the data is lost, so the sockets must
     // fail rather than carry on with a hole in their streams.
@@ -351,6 +365,26 @@ bare_tcp__reads_init(bare_tcp_module_t *module) {
   return 0;
 }
 
+js_value_t *
+bare_tcp__reads_setup(bare_tcp_module_t *module) {
+  int err;
+
+  js_env_t *env = module->env;
+  bare_tcp_reads_t *reads = module->reads;
+
+  js_value_t *lone;
+  void *data;
+  err = js_create_arraybuffer(env, 4 * sizeof(uint32_t), &data, &lone);
+  if (err < 0) return NULL;
+
+  err = js_create_reference(env, lone, 1, &reads->lone);
+  assert(err == 0);
+
+  reads->lone_data = data;
+
+  return lone;
+}
+
 static void
 bare_tcp__on_reads_close(uv_handle_t *handle) {
   bare_tcp_reads_t *reads = (bare_tcp_reads_t *) handle;
@@ -368,6 +402,9 @@ bare_tcp__reads_close(bare_tcp_module_t *module) {
 
   if (reads->meta) js_delete_reference(module->env, reads->meta);
   reads->meta = NULL;
+
+  if (reads->lone) js_delete_reference(module->env, reads->lone);
+  reads->lone = NULL;
 
   reads->len = 0;
   reads->module = NULL;
@@ -410,6 +447,8 @@ bare_tcp__replace_slab(bare_tcp_module_t *module, size_t len) {
     module->slab_data = data;
     module->slab_len = len;
     module->slab_used = 0;
+
+    reads->slab_given = false;
   } else {
     js_value_t *exception;
     js_get_and_clear_last_exception(env, &exception);
@@ -465,23 +504,27 @@ bare_tcp__on_read_end(bare_tcp_t *handle, ssize_t status) {
 
   bare_tcp__flush(module->reads);
 
-  if (handle->state & bare_tcp_state_closing || handle->ctx == NULL) return;
+  if (module->exiting || handle->state & bare_tcp_state_closing || handle->ctx == NULL) return;
 
   js_handle_scope_t *scope;
   err = js_open_handle_scope(env, &scope);
   assert(err == 0);
 
-  // [err, arraybuffer, offset, length]; all null at the end of the stream.
-  js_value_t *argv[4];
+  // The end of the stream is a read without a slab; an error comes second.
+  module->reads->lone_data[0] = UINT32_MAX;
 
-  for (int i = 0; i < 4; i++) {
-    err = js_get_null(env, &argv[i]);
+  js_value_t *argv[2];
+  size_t argc = 0;
+
+  if (status != UV_EOF) {
+    err = js_get_undefined(env, &argv[0]);
     assert(err == 0);
+
+    argv[1] = bare_tcp__error(env, (int) status, "read");
+    argc = 2;
   }
 
-  if (status != UV_EOF) argv[0] = bare_tcp__error(env, (int) status, "read");
-
-  bare_tcp__call(handle, module->on_read, 4, argv, NULL);
+  bare_tcp__call(handle, module->on_read, argc, argv, NULL);
 
   err = js_close_handle_scope(env, scope);
   assert(err == 0);

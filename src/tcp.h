@@ -278,6 +278,11 @@ bare_tcp__reads_init(bare_tcp_module_t *module);
 void
 bare_tcp__reads_close(bare_tcp_module_t *module);
 
+/* The buffer a lone read's numbers are written to, for setup() to hand to
+ * JavaScript; NULL with an exception pending when it cannot be made. */
+js_value_t *
+bare_tcp__reads_setup(bare_tcp_module_t *module);
+
 js_value_t *
 bare_tcp_resume(js_env_t *env, js_callback_info_t *info);
 
