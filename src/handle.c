@@ -414,7 +414,7 @@ bare_tcp_counters(js_env_t *env, js_callback_info_t *info) {
   double counters[] = {
     (double) handle->bytes_read,
     (double) handle->bytes_written,
-    (double) handle->write_pending_len,
+    handle->write ? (double) handle->write->pending_len : 0,
   };
 
   js_value_t *result;

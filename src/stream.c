@@ -16,15 +16,15 @@
 #include "tcp.h"
 
 static void
-bare_tcp__release_stores(bare_tcp_t *handle) {
-  for (uint32_t i = 0; i < handle->write_stores_len; i++) {
-    js_release_arraybuffer_backing_store(handle->module->env, handle->write_stores[i]);
+bare_tcp__release_stores(js_env_t *env, bare_tcp_write_t *write) {
+  for (uint32_t i = 0; i < write->stores_len; i++) {
+    js_release_arraybuffer_backing_store(env, write->stores[i]);
   }
 
-  if (handle->write_stores != handle->write_stores_small) free(handle->write_stores);
+  if (write->stores != write->stores_small) free(write->stores);
 
-  handle->write_stores = NULL;
-  handle->write_stores_len = 0;
+  write->stores = NULL;
+  write->stores_len = 0;
 }
 
 /*
@@ -32,13 +32,11 @@ bare_tcp__release_stores(bare_tcp_t *handle) {
  * taken yet, so that its bytes outlive a detach until on_write.
  */
 static int
-bare_tcp__retain_stores(bare_tcp_t *handle, js_value_t *arraybuffers[], uint32_t count) {
+bare_tcp__retain_stores(js_env_t *env, bare_tcp_write_t *write, js_value_t *arraybuffers[], uint32_t count) {
   int err;
 
-  js_env_t *env = handle->module->env;
-
-  handle->write_stores = count <= 4 ? handle->write_stores_small : malloc(count * sizeof(js_arraybuffer_backing_store_t *));
-  if (handle->write_stores == NULL) return UV_ENOMEM;
+  write->stores = count <= 4 ? write->stores_small : malloc(count * sizeof(js_arraybuffer_backing_store_t *));
+  if (write->stores == NULL) return UV_ENOMEM;
 
   for (uint32_t i = 0; i < count; i++) {
     bool shared;
@@ -46,37 +44,39 @@ bare_tcp__retain_stores(bare_tcp_t *handle, js_value_t *arraybuffers[], uint32_t
     assert(err == 0);
 
     if (shared)
-      err = js_get_sharedarraybuffer_backing_store(env, arraybuffers[i], &handle->write_stores[i]);
+      err = js_get_sharedarraybuffer_backing_store(env, arraybuffers[i], &write->stores[i]);
     else
-      err = js_get_arraybuffer_backing_store(env, arraybuffers[i], &handle->write_stores[i]);
+      err = js_get_arraybuffer_backing_store(env, arraybuffers[i], &write->stores[i]);
 
     if (err < 0) {
-      handle->write_stores_len = i;
-      bare_tcp__release_stores(handle);
+      write->stores_len = i;
+      bare_tcp__release_stores(env, write);
       return UV_ENOMEM;
     }
   }
 
-  handle->write_stores_len = count;
+  write->stores_len = count;
 
   return 0;
 }
 
 static void
 bare_tcp__on_write(uv_write_t *req, int status) {
+  bare_tcp_write_t *write = (bare_tcp_write_t *) req;
   bare_tcp_t *handle = (bare_tcp_t *) req->handle;
   bare_tcp_module_t *module = handle->module;
 
   handle->state &= ~bare_tcp_state_writing;
 
   if (status == 0) {
-    handle->bytes_written += handle->write_pending_len;
+    handle->bytes_written += write->pending_len;
     handle->last_active = uv_now(module->loop);
   }
 
-  handle->write_pending_len = 0;
+  bare_tcp__release_stores(module->env, write);
 
-  bare_tcp__release_stores(handle);
+  free(write);
+  handle->write = NULL;
 
   if (module->exiting) return;
 
@@ -307,26 +307,32 @@ bare_tcp_writev(js_env_t *env, js_callback_info_t *info) {
   bufs[first].base += skip;
   bufs[first].len -= skip;
 
-  err = bare_tcp__retain_stores(handle, arraybuffers, count - first);
+  bare_tcp_write_t *write = malloc(sizeof(bare_tcp_write_t));
+
+  err = write ? bare_tcp__retain_stores(env, write, arraybuffers, count - first) : UV_ENOMEM;
 
   if (arraybuffers != small_arraybuffers) free(arraybuffers);
 
   if (err < 0) {
+    free(write);
     bare_tcp__throw(env, err, "write");
     goto done;
   }
 
-  err = uv_write(&handle->write, (uv_stream_t *) &handle->tcp, &bufs[first], count - first, bare_tcp__on_write);
+  err = uv_write(&write->req, (uv_stream_t *) &handle->tcp, &bufs[first], count - first, bare_tcp__on_write);
   if (err < 0) {
-    bare_tcp__release_stores(handle);
+    bare_tcp__release_stores(env, write);
+    free(write);
     bare_tcp__throw(env, err, "write");
     goto done;
   }
 
-  handle->state |= bare_tcp_state_writing;
-  handle->write_pending_len = total - written;
+  write->pending_len = total - written;
 
-  err = js_create_double(env, (double) handle->write_pending_len, &result);
+  handle->write = write;
+  handle->state |= bare_tcp_state_writing;
+
+  err = js_create_double(env, (double) write->pending_len, &result);
   assert(err == 0);
 
 done:

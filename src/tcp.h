@@ -36,6 +36,7 @@ typedef struct bare_tcp_module_s bare_tcp_module_t;
 typedef struct bare_tcp_s bare_tcp_t;
 typedef struct bare_tcp_listener_s bare_tcp_listener_t;
 typedef struct bare_tcp_reads_s bare_tcp_reads_t;
+typedef struct bare_tcp_write_s bare_tcp_write_t;
 
 /*
  * The state of a handle, as bits because a connected socket can be reading,
@@ -134,19 +135,16 @@ struct bare_tcp_s {
     uv_connect_t connect;
     uv_shutdown_t shutdown;
   } req;
-  uv_write_t write;
+
+  /* The write the kernel did not take whole, while it is in flight; NULL
+   * otherwise. Most writes complete during the call, so the request and the
+   * memory it pins are allocated only then, not carried by every socket. */
+  bare_tcp_write_t *write;
 
   bare_tcp_module_t *module;
 
   js_ref_t *self;
   js_ref_t *ctx;
-
-  /* The memory of the write in flight. Holding the backing stores, not just
-   * the buffers, keeps the bytes alive even if JavaScript detaches a buffer
-   * (ArrayBuffer.prototype.transfer) while the kernel has not taken it. */
-  js_arraybuffer_backing_store_t **write_stores;
-  js_arraybuffer_backing_store_t *write_stores_small[4];
-  uint32_t write_stores_len;
 
   uint32_t state;
   uint32_t read_buffer_size;
@@ -167,13 +165,26 @@ struct bare_tcp_s {
   /* Counters JavaScript reads for bytesRead and bytesWritten. */
   uint64_t bytes_read;
   uint64_t bytes_written;
-  size_t write_pending_len;
 
   /* Servers only: their accept loop (server.c). */
   bare_tcp_listener_t *listener;
 
   bare_tcp_t *prev;
   bare_tcp_t *next;
+};
+
+struct bare_tcp_write_s {
+  uv_write_t req;
+
+  /* Bytes the kernel has not taken yet. */
+  size_t pending_len;
+
+  /* The memory of those bytes. Holding the backing stores, not just the
+   * buffers, keeps the bytes alive even if JavaScript detaches a buffer
+   * (ArrayBuffer.prototype.transfer) while the kernel has not taken it. */
+  js_arraybuffer_backing_store_t **stores;
+  js_arraybuffer_backing_store_t *stores_small[4];
+  uint32_t stores_len;
 };
 
 /*
