@@ -528,12 +528,10 @@ module.exports = class Socket extends Duplex {
 
     let pending
     try {
-      pending = binding.writev(this._handle, chunks)
+      pending = writev(this._handle, chunks)
     } catch (err) {
       return this._afterWritev(err, cb)
     }
-
-    if (pending > 0) releaseStaging(chunks)
 
     if (pending === undefined) this._afterWritev(null, cb)
     else this._pendingWrite = cb
@@ -595,11 +593,9 @@ module.exports = class Socket extends Duplex {
     // Abandoned: their callbacks hear of it when the socket closes.
     if (this.destroying || !this._connected()) return
 
-    const gathered = gather(chunks, bytes)
-
     let pending
     try {
-      pending = binding.writev(this._handle, gathered)
+      pending = writev(this._handle, gather(chunks, bytes))
     } catch (err) {
       this._flushed = seq
       err = this._annotate(err)
@@ -609,7 +605,6 @@ module.exports = class Socket extends Duplex {
     }
 
     if (pending > 0) {
-      releaseStaging(gathered)
       this._directWrite = true
       this._directSeq = seq
       return
@@ -1154,8 +1149,12 @@ function gather(chunks, bytes) {
   return offset === bytes ? gathered : chunks
 }
 
-function releaseStaging(written) {
-  if (staging !== null && written.buffer === staging.buffer) staging = null
+// The addon's writev, and the one place that knows a batch left in flight
+// keeps the gather buffer.
+function writev(handle, chunks) {
+  const pending = binding.writev(handle, chunks)
+  if (pending > 0 && staging !== null && chunks.buffer === staging.buffer) staging = null
+  return pending
 }
 
 function batchLength(batch) {
