@@ -16,14 +16,25 @@
  * buffer is full), so backpressure costs no extra call.
  */
 
+// madvise and MADV_POPULATE_WRITE.
+#define _GNU_SOURCE
+
 #include <assert.h>
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "tcp.h"
 
 /* The least a slab holds: several full default reads, or thousands of
  * small ones, before the next. */
 #define BARE_TCP_SLAB_SIZE (256 * 1024)
+
+/* How far ahead of the reads bare_tcp__prefault asks for pages, and the
+ * least it asks for at once. */
+#define BARE_TCP_PREFAULT_STEP (64 * 1024)
 
 typedef struct {
   bare_tcp_t *handle;
@@ -65,6 +76,13 @@ struct bare_tcp_reads_s {
    * next lone read into it passes nothing at all. Every call into the
    * engine's API costs more than the reads themselves. */
   bool slab_given;
+
+  /* Cleared when the kernel cannot prefault slabs (see bare_tcp__prefault),
+   * so that it is not asked again for every slab. */
+  bool prefault;
+
+  /* How much of the current slab has been prefaulted. */
+  size_t prefaulted;
 };
 
 static bool
@@ -360,6 +378,7 @@ bare_tcp__reads_init(bare_tcp_module_t *module) {
   uv_unref((uv_handle_t *) &reads->check);
 
   reads->module = module;
+  reads->prefault = true;
   module->reads = reads;
 
   return 0;
@@ -413,6 +432,48 @@ bare_tcp__reads_close(bare_tcp_module_t *module) {
   uv_close((uv_handle_t *) &reads->check, bare_tcp__on_reads_close);
 }
 
+/*
+ * A new slab is mostly memory the process never touched, and the kernel's
+ * copy of each read into it would stop at every fresh page for a fault: at
+ * 64 MB of small pipelined messages, the faults were a sixth of the reading
+ * process's CPU. Asking for the pages a read may fill before it is made
+ * costs less per page (about 40% here). A step at a time, just ahead of the
+ * reads: the pages come zeroed, and the copy should find them still in the
+ * cache. Pages the process already has (memory the allocator reused) are
+ * only looked up.
+ */
+static void
+bare_tcp__prefault(bare_tcp_module_t *module, size_t upto) {
+#ifdef MADV_POPULATE_WRITE
+  bare_tcp_reads_t *reads = module->reads;
+
+  if (!reads->prefault || upto <= reads->prefaulted) return;
+
+  if (upto < reads->prefaulted + BARE_TCP_PREFAULT_STEP) upto = reads->prefaulted + BARE_TCP_PREFAULT_STEP;
+
+  uintptr_t page = (uintptr_t) sysconf(_SC_PAGESIZE);
+  uintptr_t data = (uintptr_t) module->slab_data;
+  uintptr_t start = (data + reads->prefaulted + page - 1) & ~(page - 1);
+  uintptr_t end = (data + upto + page - 1) & ~(page - 1);
+  uintptr_t last = (data + module->slab_len) & ~(page - 1);
+
+  if (end > last) end = last;
+
+  reads->prefaulted = end > data + upto ? end - data : upto;
+
+  // Only whole pages inside the slab: the allocator owns the rest. Neither
+  // failure is the caller's: a kernel older than Linux 5.14 does not know
+  // the advice (EINVAL, so it is not asked again), and pages it could not
+  // provide now come one fault at a time as they would have anyway.
+  if (end > start && madvise((void *) start, end - start, MADV_POPULATE_WRITE) != 0 && errno == EINVAL) {
+    reads->prefault = false;
+  }
+#else
+  (void) module;
+  (void) upto;
+#endif
+}
+
 /* Replaces the slab, keeping the old one alive while batched reads still
  * point into it. Returns false when there is no memory for either. */
 static bool
@@ -443,6 +504,8 @@ bare_tcp__replace_slab(bare_tcp_module_t *module, size_t len) {
 
     err = js_create_reference(env, slab, 1, &module->slab);
     assert(err == 0);
+
+    reads->prefaulted = 0;
 
     module->slab_data = data;
     module->slab_len = len;
@@ -482,6 +545,10 @@ bare_tcp__on_alloc(uv_handle_t *uv_handle, size_t suggested_size, uv_buf_t *buf)
       return;
     }
   }
+
+  // A large readBufferSize reserves far more than most reads fill, and
+  // prefaulting what stays unused would only grow the process.
+  bare_tcp__prefault(module, module->slab_used + (need < BARE_TCP_PREFAULT_STEP ? need : BARE_TCP_PREFAULT_STEP));
 
   buf->base = module->slab_data + module->slab_used;
   buf->len = need;
