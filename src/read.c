@@ -486,13 +486,17 @@ bare_tcp__prefault(bare_tcp_module_t *module, size_t upto) {
 
   if (end > last) end = last;
 
-  // The first step of a slab tells new memory from reused memory; one look
-  // per slab, because asking costs a system call of its own.
-  if (reads->prefaulted == 0) reads->slab_fresh = !bare_tcp__resident(start, end, page);
+  bool first = reads->prefaulted == 0;
 
   reads->prefaulted = end > data + upto ? end - data : upto;
 
-  if (end <= start || !reads->slab_fresh) return;
+  if (end <= start) return;
+
+  // The first step of a slab tells new memory from reused memory; one look
+  // per slab, because asking costs a system call of its own.
+  if (first) reads->slab_fresh = !bare_tcp__resident(start, end, page);
+
+  if (!reads->slab_fresh) return;
 
   // Only whole pages inside the slab: the allocator owns the rest. Neither
   // failure is the caller's: a kernel older than Linux 5.14 does not know
@@ -538,7 +542,9 @@ bare_tcp__replace_slab(bare_tcp_module_t *module, size_t len) {
     err = js_create_reference(env, slab, 1, &module->slab);
     assert(err == 0);
 
+    // New until its first step is looked at (bare_tcp__prefault).
     reads->prefaulted = 0;
+    reads->slab_fresh = true;
 
     module->slab_data = data;
     module->slab_len = len;

@@ -267,7 +267,9 @@ test('a connection the listener does not take is closed, and the next one is acc
   declining = false
   const taken = connect(t, port, '127.0.0.1')
   await once(taken, 'connect')
-  while (accepted.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+  for (let i = 0; i < 400 && accepted.length === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
   t.is(accepted.length, 1, 'the next connection was accepted')
 })
 
