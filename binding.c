@@ -38,6 +38,7 @@ bare_tcp_exports(js_env_t *env, js_value_t *exports) {
   V("counters", bare_tcp_counters)
   V("resume", bare_tcp_resume)
   V("writev", bare_tcp_writev)
+  V("writeError", bare_tcp_write_error)
   V("end", bare_tcp_end)
   V("bind", bare_tcp_bind)
   V("connect", bare_tcp_connect)
@@ -49,6 +50,26 @@ bare_tcp_exports(js_env_t *env, js_value_t *exports) {
   V("sockname", bare_tcp_sockname)
   V("peername", bare_tcp_peername)
 #undef V
+
+  js_value_t *write;
+  err = js_create_typed_function(
+    env,
+    "write",
+    -1,
+    bare_tcp_write,
+    &((js_callback_signature_t){
+      .version = 0,
+      .result = js_int32,
+      .args_len = 3,
+      .args = (int[]){js_object, js_object, js_object},
+    }),
+    bare_tcp_write_typed,
+    module,
+    &write);
+  assert(err == 0);
+
+  err = js_set_named_property(env, exports, "write", write);
+  assert(err == 0);
 
   // Errors JavaScript makes itself carry libuv's numbers too.
   js_value_t *etimedout;

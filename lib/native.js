@@ -14,15 +14,22 @@ let readView = null
 // the one last passed. A read the socket could not buffer sets the fourth.
 let loneSlab = null
 
+// Counts the addon's calls into JavaScript: a socket writes at once only
+// the first time in each (lib/socket.js, _sendNow).
+const turn = { count: 0 }
+
 const lone = new Uint32Array(
   binding.setup(
     function onconnection(err) {
+      turn.count++
       this._onconnection(err)
     },
     function onconnect(handle, err) {
+      turn.count++
       this._onconnect(handle, err)
     },
     function onread(slab, err) {
+      turn.count++
       if (err !== undefined) {
         this._onread(err, null, 0, 0)
         return
@@ -38,6 +45,7 @@ const lone = new Uint32Array(
     // (all ones at the end of the stream), its offset and its length. Answers
     // with the numbers of the reads a socket could not buffer.
     function onreads(sockets, slabs, meta, count) {
+      turn.count++
       if (meta !== readMeta) {
         readMeta = meta
         readView = new Uint32Array(meta)
@@ -57,15 +65,20 @@ const lone = new Uint32Array(
       return full
     },
     function onwrite(err) {
+      turn.count++
       this._onwrite(err)
     },
     function onend(err) {
+      turn.count++
       this._onend(err)
     },
     function onclose(handle) {
+      turn.count++
       this._onclose(handle)
     }
   )
 )
+
+binding.turn = turn
 
 module.exports = binding

@@ -344,6 +344,130 @@ done:
   return result;
 }
 
+/*
+ * write(handle, chunk): the common write, one Uint8Array on a connected
+ * socket with nothing in flight, as a typed function that V8 may call
+ * straight from optimised code, without the API callback's frame, handle
+ * scope and argument copies. Such a call can neither throw nor allocate,
+ * so it only answers with a number: the bytes the kernel took (all, some
+ * or none), a libuv error for JavaScript to turn into an exception with
+ * writeError(), or BARE_TCP_WRITE_SLOW when anything is out of the
+ * ordinary, for writev() to handle or refuse with its own errors.
+ */
+static int32_t
+bare_tcp__write(js_env_t *env, js_value_t *handle_value, js_value_t *chunk) {
+  int err;
+
+  bool is_arraybuffer;
+  err = js_is_arraybuffer(env, handle_value, &is_arraybuffer);
+  assert(err == 0);
+
+  if (!is_arraybuffer) return BARE_TCP_WRITE_SLOW;
+
+  bare_tcp_t *handle;
+  size_t handle_len;
+  err = js_get_arraybuffer_info(env, handle_value, (void **) &handle, &handle_len);
+  assert(err == 0);
+
+  if (handle_len != sizeof(bare_tcp_t) || handle->magic != BARE_TCP_MAGIC) return BARE_TCP_WRITE_SLOW;
+
+  uint32_t refused = bare_tcp_state_closing | bare_tcp_state_closed | bare_tcp_state_writing | bare_tcp_state_ending | bare_tcp_state_ended;
+
+  if ((handle->state & (bare_tcp_state_connected | refused)) != bare_tcp_state_connected) return BARE_TCP_WRITE_SLOW;
+
+  bool is_typedarray;
+  err = js_is_typedarray(env, chunk, &is_typedarray);
+  assert(err == 0);
+
+  if (!is_typedarray) return BARE_TCP_WRITE_SLOW;
+
+  js_typedarray_type_t type;
+  void *data;
+  size_t len;
+  err = js_get_typedarray_info(env, chunk, &type, &data, &len, NULL, NULL);
+  assert(err == 0);
+
+  // Empty (perhaps detached) and oversized chunks take the full path.
+  if (type != js_uint8array || len == 0 || len > INT32_MAX) return BARE_TCP_WRITE_SLOW;
+
+  uv_buf_t buf = uv_buf_init(data, (unsigned int) len);
+
+  int written = uv_try_write((uv_stream_t *) &handle->tcp, &buf, 1);
+
+  if (written == UV_EAGAIN) written = 0;
+
+  if (written >= 0) {
+    handle->bytes_written += written;
+    handle->last_active = uv_now(handle->module->loop);
+  }
+
+  return written;
+}
+
+int32_t
+bare_tcp_write_typed(js_value_t *receiver, js_value_t *handle, js_value_t *chunk, js_typed_callback_info_t *info) {
+  (void) receiver;
+
+  int err;
+
+  js_env_t *env;
+  err = js_get_typed_callback_info(info, &env, NULL);
+  assert(err == 0);
+
+  return bare_tcp__write(env, handle, chunk);
+}
+
+js_value_t *
+bare_tcp_write(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 2;
+  js_value_t *argv[2];
+
+  err = js_get_callback_info(env, info, &argc, argv, NULL, NULL);
+  assert(err == 0);
+
+  int32_t written = argc < 2 ? BARE_TCP_WRITE_SLOW : bare_tcp__write(env, argv[0], argv[1]);
+
+  js_value_t *result;
+  err = js_create_int32(env, written, &result);
+  assert(err == 0);
+
+  return result;
+}
+
+/* writeError(status): the error writev() would have thrown for it. */
+js_value_t *
+bare_tcp_write_error(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 1;
+  js_value_t *argv[1];
+
+  err = js_get_callback_info(env, info, &argc, argv, NULL, NULL);
+  assert(err == 0);
+
+  bool is_number = false;
+  if (argc > 0) {
+    err = js_is_number(env, argv[0], &is_number);
+    assert(err == 0);
+  }
+
+  int32_t status = 0;
+  if (is_number) {
+    err = js_get_value_int32(env, argv[0], &status);
+    assert(err == 0);
+  }
+
+  // libuv's errors are -1 to -4095; uv_err_name leaks a string for others.
+  if (status >= 0 || status < -4095) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "writeError() takes a libuv error number");
+    return NULL;
+  }
+
+  return bare_tcp__error(env, status, "write");
+}
+
 static void
 bare_tcp__on_shutdown(uv_shutdown_t *req, int status) {
   bare_tcp_t *handle = (bare_tcp_t *) req->handle;

@@ -302,6 +302,19 @@ bare_tcp_resume(js_env_t *env, js_callback_info_t *info);
 js_value_t *
 bare_tcp_writev(js_env_t *env, js_callback_info_t *info);
 
+/* What write() answers when the call needs writev(): never a libuv error
+ * nor a byte count. */
+#define BARE_TCP_WRITE_SLOW INT32_MIN
+
+js_value_t *
+bare_tcp_write(js_env_t *env, js_callback_info_t *info);
+
+int32_t
+bare_tcp_write_typed(js_value_t *receiver, js_value_t *handle, js_value_t *chunk, js_typed_callback_info_t *info);
+
+js_value_t *
+bare_tcp_write_error(js_env_t *env, js_callback_info_t *info);
+
 js_value_t *
 bare_tcp_end(js_env_t *env, js_callback_info_t *info);
 

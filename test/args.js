@@ -111,3 +111,41 @@ test('the addon refuses an ArrayBuffer that only looks like a handle', (t) => {
     }
   }
 })
+
+test('the fast write refuses what it cannot do itself, and writeError makes the error writev would', async (t) => {
+  const binding = require('../lib/native')
+  const SLOW = -0x80000000
+
+  const socket = new tcp.Socket()
+  const handle = socket[Symbol.for('bare.ipc.handle')]
+
+  // Forged or unconnected handles, and chunks that are not one Uint8Array
+  // with bytes, are left to writev(), which throws the right error.
+  const size = handle.byteLength
+  const chunk = Buffer.from('x')
+  for (const [forged, value] of [
+    [new ArrayBuffer(size), chunk],
+    [new ArrayBuffer(8), chunk],
+    [{}, chunk],
+    [null, chunk],
+    [handle, chunk],
+    [handle, 'x'],
+    [handle, new Uint16Array(2)],
+    [handle, Buffer.alloc(0)],
+    [handle, [chunk]]
+  ]) {
+    t.is(binding.write(forged, value), SLOW)
+  }
+  t.is(binding.write(handle), SLOW, 'no chunk')
+  socket.destroy()
+
+  const err = binding.writeError(-104)
+  t.is(err.code, 'ECONNRESET')
+  t.is(err.errno, -104)
+  t.is(err.syscall, 'write')
+  t.is(err.message, 'write ECONNRESET')
+
+  for (const value of [0, 1, -5000, 'x', undefined]) {
+    t.exception(() => binding.writeError(value), /INVALID_ARGUMENT/, String(value))
+  }
+})

@@ -148,3 +148,62 @@ test('a large readBufferSize costs memory only for the bytes read', async (t) =>
     `resident memory grew by ${(result.grown / 1048576).toFixed(1)} MiB`
   )
 })
+
+test('a reply from a data listener reaches the kernel during write(); a second one waits for the tick', async (t) => {
+  const replies = []
+  const server = await listen(t, {}, (socket) => {
+    socket.on('error', () => {})
+    socket.on('data', (data) => {
+      socket.write(data)
+      const afterFirst = socket.writableLength
+      socket.write(Buffer.from('!'))
+      replies.push({ afterFirst, afterSecond: socket.writableLength })
+    })
+  })
+
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+  socket.write(Buffer.from('ping'))
+
+  let received = ''
+  await new Promise((resolve) => {
+    socket.on('data', (data) => {
+      received += data.toString()
+      if (received.length >= 5) resolve()
+    })
+  })
+
+  t.is(received, 'ping!', 'both replies arrived, in order')
+  t.is(replies.length, 1)
+  t.is(replies[0].afterFirst, 0, 'the first write went to the kernel at once')
+  t.is(replies[0].afterSecond, 1, 'the second write was held for the end of the tick')
+})
+
+test('a large first write the kernel takes only part of still arrives whole', async (t) => {
+  // The peer does not read at first, so the kernel's buffers fill during
+  // the write and the rest of it has to wait in flight.
+  const accepted = []
+  const server = await listen(t, { pauseOnConnect: true }, (socket) => accepted.push(socket))
+
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+
+  const chunks = [crypto.randomBytes(8 * 1024 * 1024), crypto.randomBytes(1000)]
+  const order = []
+  socket.write(chunks[0], (err) => order.push(err || 'first'))
+  socket.write(chunks[1], (err) => order.push(err || 'second'))
+  socket.end()
+
+  t.ok(socket.writableLength > 0, 'part of the first write is still waiting')
+
+  while (accepted.length === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+  const peer = accepted[0]
+  peer.on('error', () => {})
+  const collected = collect(peer)
+  peer.resume()
+  const data = await collected
+
+  const sha = (buffer) => crypto.createHash('sha256').update(buffer).digest('hex')
+  t.is(sha(data), sha(Buffer.concat(chunks)), 'every byte arrived in order')
+  t.alike(order, ['first', 'second'], 'callbacks ran once each, in order')
+})
