@@ -207,3 +207,59 @@ test('a large first write the kernel takes only part of still arrives whole', as
   t.is(sha(data), sha(Buffer.concat(chunks)), 'every byte arrived in order')
   t.alike(order, ['first', 'second'], 'callbacks ran once each, in order')
 })
+
+test('setEncoding, async iteration, pipe() and a late data listener see every byte', async (t) => {
+  // Each of these keeps reads in the stream's queue or maps them, so none
+  // may be handed to 'data' past it.
+  const text = 'héllo wörld '.repeat(2000)
+  const server = await listen(t, {}, (socket) => {
+    socket.on('error', () => {})
+    socket.end(text)
+  })
+  const port = server.address().port
+  const { Writable } = require('bare-stream')
+
+  const decoded = connect(t, port, '127.0.0.1')
+  decoded.setEncoding('utf8')
+  let received = ''
+  let types = ''
+  decoded.on('data', (data) => {
+    types += typeof data === 'string' ? '' : typeof data
+    received += data
+  })
+  await once(decoded, 'end')
+  t.is(types, '', 'every chunk was mapped to a string')
+  t.is(received, text, 'setEncoding')
+
+  // streamx ends iteration at 'close', which a half-open socket only
+  // reaches once it ends too.
+  const iterated = tcp.createConnection({ port, host: '127.0.0.1', allowHalfOpen: false })
+  t.teardown(() => iterated.destroy())
+  const chunks = []
+  for await (const chunk of iterated) chunks.push(chunk)
+  t.is(Buffer.concat(chunks).toString(), text, 'async iteration')
+
+  const piped = connect(t, port, '127.0.0.1')
+  const sunk = []
+  await new Promise((resolve, reject) => {
+    const sink = new Writable({
+      write(data, encoding, cb) {
+        sunk.push(data)
+        cb(null)
+      }
+    })
+    sink.on('finish', resolve)
+    sink.on('error', reject)
+    piped.pipe(sink)
+  })
+  t.is(Buffer.concat(sunk).toString(), text, 'pipe()')
+
+  // Read while nobody listened, then a listener: the queued bytes first.
+  const late = connect(t, port, '127.0.0.1')
+  await once(late, 'connect')
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const lateChunks = []
+  late.on('data', (data) => lateChunks.push(data))
+  await once(late, 'end')
+  t.is(Buffer.concat(lateChunks).toString(), text, 'late listener')
+})
