@@ -15,21 +15,23 @@ let readView = null
 let loneSlab = null
 
 // Counts the addon's calls into JavaScript: a socket writes at once only
-// the first time in each (lib/socket.js, _sendNow).
+// the first time in each (lib/socket.js, _sendNow). Wrapping at 32 bits
+// keeps it a small integer; a socket that meets the same count again after
+// 2^32 calls only has its write corked.
 const turn = { count: 0 }
 
 const lone = new Uint32Array(
   binding.setup(
     function onconnection(err) {
-      turn.count++
+      turn.count = (turn.count + 1) | 0
       this._onconnection(err)
     },
     function onconnect(handle, err) {
-      turn.count++
+      turn.count = (turn.count + 1) | 0
       this._onconnect(handle, err)
     },
     function onread(slab, err) {
-      turn.count++
+      turn.count = (turn.count + 1) | 0
       if (err !== undefined) {
         this._onread(err, null, 0, 0)
         return
@@ -45,7 +47,7 @@ const lone = new Uint32Array(
     // (all ones at the end of the stream), its offset and its length. Answers
     // with the numbers of the reads a socket could not buffer.
     function onreads(sockets, slabs, meta, count) {
-      turn.count++
+      turn.count = (turn.count + 1) | 0
       if (meta !== readMeta) {
         readMeta = meta
         readView = new Uint32Array(meta)
@@ -65,15 +67,15 @@ const lone = new Uint32Array(
       return full
     },
     function onwrite(err) {
-      turn.count++
+      turn.count = (turn.count + 1) | 0
       this._onwrite(err)
     },
     function onend(err) {
-      turn.count++
+      turn.count = (turn.count + 1) | 0
       this._onend(err)
     },
     function onclose(handle) {
-      turn.count++
+      turn.count = (turn.count + 1) | 0
       this._onclose(handle)
     }
   )

@@ -566,7 +566,8 @@ module.exports = class Socket extends Duplex {
   // the microtasks after it) leaves at once: the reply to a request is the
   // common case, and it costs neither the array nor the microtask of a
   // corked write. Writes after it in the same turn are corked and leave
-  // together, so a burst still costs one syscall more than a lone write.
+  // together, so a burst costs two syscalls: its first write's and the
+  // batch's.
   _sendNow(chunk, cb) {
     this._sentTurn = binding.turn.count
 
@@ -1188,6 +1189,7 @@ const GATHER_MAX_AVERAGE = 1024
 // buffer, and the next batch starts a new one.
 const STAGING_SIZE = 65536
 
+// The addon's write() asks for writev() with this (BARE_TCP_WRITE_SLOW).
 const WRITE_SLOW = -0x80000000
 
 let staging = null
