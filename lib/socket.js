@@ -24,10 +24,6 @@ const {
 
 const StreamxDuplex = Object.getPrototypeOf(Duplex.prototype)
 
-// The stream's own emit, for events other than 'close', which Socket.emit
-// adds to.
-const emitEvent = Duplex.prototype.emit
-
 const ipcHandle = Symbol.for('bare.ipc.handle')
 const ipcAccept = Symbol.for('bare.ipc.accept')
 
@@ -930,7 +926,7 @@ module.exports = class Socket extends Duplex {
   // and the other sockets of the batch still get their reads.
   _emitData(data) {
     try {
-      emitEvent.call(this, 'data', data)
+      this.emit('data', data)
     } catch (err) {
       queueMicrotask(() => {
         throw err

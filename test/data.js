@@ -263,3 +263,20 @@ test('setEncoding, async iteration, pipe() and a late data listener see every by
   await once(late, 'end')
   t.is(Buffer.concat(lateChunks).toString(), text, 'late listener')
 })
+
+test("'data' goes through the socket's emit, so a wrapped emit sees it", async (t) => {
+  const server = await listen(t, {}, (socket) => {
+    socket.on('error', () => {})
+    socket.end('seen')
+  })
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  const seen = []
+  const emit = socket.emit
+  socket.emit = function (name, ...args) {
+    if (name === 'data') seen.push(args[0].toString())
+    return emit.call(this, name, ...args)
+  }
+  const received = await collect(socket)
+  t.is(received.toString(), 'seen')
+  t.is(seen.join(''), 'seen', 'the wrapper saw every data event')
+})
