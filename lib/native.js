@@ -20,18 +20,22 @@ let loneSlab = null
 // 2^32 calls only has its write corked.
 const turn = { count: 0 }
 
+function nextTurn() {
+  turn.count = (turn.count + 1) | 0
+}
+
 const lone = new Uint32Array(
   binding.setup(
     function onconnection(err) {
-      turn.count = (turn.count + 1) | 0
+      nextTurn()
       this._onconnection(err)
     },
     function onconnect(handle, err) {
-      turn.count = (turn.count + 1) | 0
+      nextTurn()
       this._onconnect(handle, err)
     },
     function onread(slab, err) {
-      turn.count = (turn.count + 1) | 0
+      nextTurn()
       if (err !== undefined) {
         this._onread(err, null, 0, 0)
         return
@@ -47,7 +51,7 @@ const lone = new Uint32Array(
     // (all ones at the end of the stream), its offset and its length. Answers
     // with the numbers of the reads a socket could not buffer.
     function onreads(sockets, slabs, meta, count) {
-      turn.count = (turn.count + 1) | 0
+      nextTurn()
       if (meta !== readMeta) {
         readMeta = meta
         readView = new Uint32Array(meta)
@@ -67,15 +71,15 @@ const lone = new Uint32Array(
       return full
     },
     function onwrite(err) {
-      turn.count = (turn.count + 1) | 0
+      nextTurn()
       this._onwrite(err)
     },
     function onend(err) {
-      turn.count = (turn.count + 1) | 0
+      nextTurn()
       this._onend(err)
     },
     function onclose(handle) {
-      turn.count = (turn.count + 1) | 0
+      nextTurn()
       this._onclose(handle)
     }
   )

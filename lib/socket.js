@@ -41,7 +41,7 @@ module.exports = class Socket extends Duplex {
     // methods: bare-stream wraps such a method in a function bound to each
     // stream to give it Node.js's signature (~150 bytes a socket).
     this._read = streamRead
-    this._destroy = streamDestroy
+    this._destroy = this._destroyHandle
 
     // The length of a chunk as written: a buffer detached after write()
     // would otherwise shrink to 0 inside the queue and upset its accounting.
@@ -1164,10 +1164,6 @@ function streamRead(cb) {
   this._readRequested = true
   this._startReading()
   cb(null)
-}
-
-function streamDestroy(cb) {
-  this._destroyHandle(cb)
 }
 
 // Sockets with corked writes: one microtask flushes them all.

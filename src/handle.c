@@ -146,25 +146,28 @@ bare_tcp_setup(js_env_t *env, js_callback_info_t *info) {
 }
 
 bare_tcp_t *
-bare_tcp__unwrap(js_env_t *env, js_value_t *value) {
+bare_tcp__handle(js_env_t *env, js_value_t *value) {
   int err;
 
   bool is_arraybuffer;
   err = js_is_arraybuffer(env, value, &is_arraybuffer);
   assert(err == 0);
 
-  bare_tcp_t *handle = NULL;
-  size_t len = 0;
+  if (!is_arraybuffer) return NULL;
 
-  if (is_arraybuffer) {
-    err = js_get_arraybuffer_info(env, value, (void **) &handle, &len);
-    assert(err == 0);
-  }
+  bare_tcp_t *handle;
+  size_t len;
+  err = js_get_arraybuffer_info(env, value, (void **) &handle, &len);
+  assert(err == 0);
 
-  if (len != sizeof(bare_tcp_t) || handle->magic != BARE_TCP_MAGIC) {
-    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Not a TCP handle");
-    return NULL;
-  }
+  return len == sizeof(bare_tcp_t) && handle->magic == BARE_TCP_MAGIC ? handle : NULL;
+}
+
+bare_tcp_t *
+bare_tcp__unwrap(js_env_t *env, js_value_t *value) {
+  bare_tcp_t *handle = bare_tcp__handle(env, value);
+
+  if (handle == NULL) bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Not a TCP handle");
 
   return handle;
 }

@@ -60,6 +60,14 @@ bare_tcp__retain_stores(js_env_t *env, bare_tcp_write_t *write, js_value_t *arra
   return 0;
 }
 
+/* Bytes the kernel took: counted for bytesWritten, and activity for the
+ * idle timeout. */
+static void
+bare_tcp__wrote(bare_tcp_t *handle, size_t bytes) {
+  handle->bytes_written += bytes;
+  handle->last_active = uv_now(handle->module->loop);
+}
+
 static void
 bare_tcp__on_write(uv_write_t *req, int status) {
   bare_tcp_write_t *write = (bare_tcp_write_t *) req;
@@ -68,10 +76,7 @@ bare_tcp__on_write(uv_write_t *req, int status) {
 
   handle->state &= ~bare_tcp_state_writing;
 
-  if (status == 0) {
-    handle->bytes_written += write->pending_len;
-    handle->last_active = uv_now(module->loop);
-  }
+  if (status == 0) bare_tcp__wrote(handle, write->pending_len);
 
   bare_tcp__release_stores(module->env, write);
 
@@ -273,8 +278,7 @@ bare_tcp_writev(js_env_t *env, js_callback_info_t *info) {
 
   if (written < 0) written = 0;
 
-  handle->bytes_written += written;
-  handle->last_active = uv_now(handle->module->loop);
+  bare_tcp__wrote(handle, written);
 
   // All of it: undefined, which costs nothing to make.
   if ((size_t) written == total) goto done;
@@ -358,18 +362,8 @@ static int32_t
 bare_tcp__write(js_env_t *env, js_value_t *handle_value, js_value_t *chunk) {
   int err;
 
-  bool is_arraybuffer;
-  err = js_is_arraybuffer(env, handle_value, &is_arraybuffer);
-  assert(err == 0);
-
-  if (!is_arraybuffer) return BARE_TCP_WRITE_SLOW;
-
-  bare_tcp_t *handle;
-  size_t handle_len;
-  err = js_get_arraybuffer_info(env, handle_value, (void **) &handle, &handle_len);
-  assert(err == 0);
-
-  if (handle_len != sizeof(bare_tcp_t) || handle->magic != BARE_TCP_MAGIC) return BARE_TCP_WRITE_SLOW;
+  bare_tcp_t *handle = bare_tcp__handle(env, handle_value);
+  if (handle == NULL) return BARE_TCP_WRITE_SLOW;
 
   uint32_t refused = bare_tcp_state_closing | bare_tcp_state_closed | bare_tcp_state_writing | bare_tcp_state_ending | bare_tcp_state_ended;
 
@@ -396,10 +390,7 @@ bare_tcp__write(js_env_t *env, js_value_t *handle_value, js_value_t *chunk) {
 
   if (written == UV_EAGAIN) written = 0;
 
-  if (written >= 0) {
-    handle->bytes_written += written;
-    handle->last_active = uv_now(handle->module->loop);
-  }
+  if (written >= 0) bare_tcp__wrote(handle, written);
 
   return written;
 }

@@ -244,6 +244,11 @@ bare_tcp__call_status(bare_tcp_t *handle, js_ref_t *callback, int status, const 
 bare_tcp_module_t *
 bare_tcp__module_create(js_env_t *env);
 
+/* The handle an ArrayBuffer from bare_tcp__create holds, or NULL for any
+ * other value; throws nothing, so typed functions can use it. */
+bare_tcp_t *
+bare_tcp__handle(js_env_t *env, js_value_t *value);
+
 bare_tcp_t *
 bare_tcp__unwrap(js_env_t *env, js_value_t *value);
 
