@@ -22,6 +22,20 @@ const {
   state: { CONNECTING, CONNECTED, READING, CLOSING, CLOSED, UNREFED }
 } = require('./constants')
 
+// A socket's own flags, kept in _state beside the shared bits above rather
+// than one field each.
+const ALLOW_HALF_OPEN = 0x100
+const PAUSE_ON_CONNECT = 0x200
+// streamx asked for a read while a push was in progress.
+const READ_REQUESTED = 0x400
+// Close with a reset (resetAndDestroy).
+const RESET = 0x800
+// A write that skipped the stream's queue is still in flight in C.
+const DIRECT_WRITE = 0x1000
+// write() returned false on that path: 'drain' is owed.
+const NEED_DRAIN = 0x2000
+const WRITABLE_ENDED = 0x4000
+
 const StreamxDuplex = Object.getPrototypeOf(Duplex.prototype)
 
 const ipcHandle = Symbol.for('bare.ipc.handle')
@@ -47,13 +61,13 @@ module.exports = class Socket extends Duplex {
     // would otherwise shrink to 0 inside the queue and upset its accounting.
     this._writableState.byteLength = chunkLength
 
+    // Each field costs every open socket its slot (and more in resident
+    // memory as the heap grows), so flags share _state, and what most sockets
+    // never use (socket options, an idle timeout, an abort signal) lives in
+    // objects made on first use.
     this._handle = null
-    this._state = 0
+    this._state = allowHalfOpen ? ALLOW_HALF_OPEN : 0
     this._readBufferSize = readBufferSize
-    this._allowHalfOpen = allowHalfOpen
-    this._pauseOnConnect = false
-    this._readRequested = false
-    this._reset = false
 
     this._host = null
     this._port = 0
@@ -61,22 +75,9 @@ module.exports = class Socket extends Duplex {
     this._remote = null
     this._connector = null
     this._connectTimer = null
-    this._signal = null
-    this._onabort = null
-
-    this._keepAlive = false
-    this._keepAliveInitialDelay = 0
-    this._keepAliveInterval = 0
-    this._keepAliveCount = 0
-    this._noDelay = false
-    this._userTimeout = undefined
-    this._sendBufferSize = undefined
-    this._recvBufferSize = undefined
-
-    this._timeout = undefined
-    this._timer = null
-    this._idleAtTimeout = -1
-
+    this._abort = null
+    this._sockopts = null
+    this._idle = null
     this._counters = null
 
     this._written = 0
@@ -86,18 +87,15 @@ module.exports = class Socket extends Duplex {
     this._corked = null
     this._corkedBytes = 0
     this._corkedSeq = 0
-    this._directWrite = false
     this._directSeq = 0
     this._sentTurn = -1
     this._waitingBatch = null
-    this._needDrain = false
     this._server = null
 
     this._pendingOpen = null
     this._pendingWrite = null
     this._pendingFinal = null
     this._pendingDestroy = null
-    this._writableEnded = false
   }
 
   get connecting() {
@@ -113,7 +111,7 @@ module.exports = class Socket extends Duplex {
     if ((this._state & CONNECTED) === 0 || this._handle === null) return 'closed'
 
     const readable = !this.destroying && !this._readableState.ended
-    const writable = !this.destroying && !this._writableEnded
+    const writable = !this.destroying && (this._state & WRITABLE_ENDED) === 0
 
     if (readable && writable) return 'open'
     if (readable) return 'readOnly'
@@ -122,33 +120,37 @@ module.exports = class Socket extends Duplex {
   }
 
   get timeout() {
-    return this._timeout
+    return this._idle === null ? undefined : this._idle.timeout
   }
 
   get keepAlive() {
-    return this._keepAlive
+    return (this._sockopts || DEFAULT_SOCKOPTS).keepAlive
   }
 
   get keepAliveInitialDelay() {
-    return this._keepAliveInitialDelay
+    return (this._sockopts || DEFAULT_SOCKOPTS).keepAliveInitialDelay
   }
 
   get noDelay() {
-    return this._noDelay
+    return (this._sockopts || DEFAULT_SOCKOPTS).noDelay
   }
 
   get userTimeout() {
-    return this._userTimeout
+    return (this._sockopts || DEFAULT_SOCKOPTS).userTimeout
   }
 
   // The kernel's sizes once connected (Linux doubles what it is asked for),
   // before that the size asked for.
   get sendBufferSize() {
-    return this._connected() ? binding.sockopts(this._handle).sendBufferSize : this._sendBufferSize
+    return this._connected()
+      ? binding.sockopts(this._handle).sendBufferSize
+      : (this._sockopts || DEFAULT_SOCKOPTS).sendBufferSize
   }
 
   get recvBufferSize() {
-    return this._connected() ? binding.sockopts(this._handle).recvBufferSize : this._recvBufferSize
+    return this._connected()
+      ? binding.sockopts(this._handle).recvBufferSize
+      : (this._sockopts || DEFAULT_SOCKOPTS).recvBufferSize
   }
 
   get localAddress() {
@@ -317,15 +319,21 @@ module.exports = class Socket extends Duplex {
 
     opts = args.options(opts, 'Keep-alive options')
 
-    this._keepAlive = args.boolean(enable, 'Keep-alive', false)
-    this._keepAliveInitialDelay = args.milliseconds(delay, 'Keep-alive initial delay', 0)
-    this._keepAliveInterval = args.milliseconds(
+    enable = args.boolean(enable, 'Keep-alive', false)
+    delay = args.milliseconds(delay, 'Keep-alive initial delay', 0)
+
+    const sockopts = this._ownSockopts()
+    const interval = args.milliseconds(
       opts.interval,
       'Keep-alive interval',
-      this._keepAliveInterval
+      sockopts.keepAliveInterval
     )
-    this._keepAliveCount =
-      args.optionalInteger(opts.count, 'Keep-alive count') ?? this._keepAliveCount
+    const count = args.optionalInteger(opts.count, 'Keep-alive count') ?? sockopts.keepAliveCount
+
+    sockopts.keepAlive = enable
+    sockopts.keepAliveInitialDelay = delay
+    sockopts.keepAliveInterval = interval
+    sockopts.keepAliveCount = count
 
     if (this._connected()) this._applyKeepAlive()
 
@@ -333,9 +341,10 @@ module.exports = class Socket extends Duplex {
   }
 
   setNoDelay(enable = true) {
-    this._noDelay = args.boolean(enable, 'No-delay', true)
+    enable = args.boolean(enable, 'No-delay', true)
+    this._ownSockopts().noDelay = enable
 
-    if (this._connected()) binding.nodelay(this._handle, this._noDelay)
+    if (this._connected()) binding.nodelay(this._handle, enable)
 
     return this
   }
@@ -343,30 +352,31 @@ module.exports = class Socket extends Duplex {
   // TCP_USER_TIMEOUT: fail the connection when sent data stays
   // unacknowledged for `ms` milliseconds; 0 restores the system default.
   setUserTimeout(ms) {
-    this._userTimeout = args.optionalInteger(ms, 'User timeout')
-    if (this._userTimeout === undefined) throw TCPError.INVALID_ARGUMENT('User timeout is required')
+    ms = args.optionalInteger(ms, 'User timeout')
+    if (ms === undefined) throw TCPError.INVALID_ARGUMENT('User timeout is required')
+    this._ownSockopts().userTimeout = ms
 
-    if (this._connected()) binding.userTimeout(this._handle, this._userTimeout)
+    if (this._connected()) binding.userTimeout(this._handle, ms)
 
     return this
   }
 
   setSendBufferSize(size) {
-    this._sendBufferSize = args.optionalInteger(size, 'Send buffer size', 1)
-    if (this._sendBufferSize === undefined)
-      throw TCPError.INVALID_ARGUMENT('Send buffer size is required')
+    size = args.optionalInteger(size, 'Send buffer size', 1)
+    if (size === undefined) throw TCPError.INVALID_ARGUMENT('Send buffer size is required')
+    this._ownSockopts().sendBufferSize = size
 
-    if (this._connected()) binding.bufferSizes(this._handle, this._sendBufferSize, 0)
+    if (this._connected()) binding.bufferSizes(this._handle, size, 0)
 
     return this
   }
 
   setRecvBufferSize(size) {
-    this._recvBufferSize = args.optionalInteger(size, 'Receive buffer size', 1)
-    if (this._recvBufferSize === undefined)
-      throw TCPError.INVALID_ARGUMENT('Receive buffer size is required')
+    size = args.optionalInteger(size, 'Receive buffer size', 1)
+    if (size === undefined) throw TCPError.INVALID_ARGUMENT('Receive buffer size is required')
+    this._ownSockopts().recvBufferSize = size
 
-    if (this._connected()) binding.bufferSizes(this._handle, 0, this._recvBufferSize)
+    if (this._connected()) binding.bufferSizes(this._handle, 0, size)
 
     return this
   }
@@ -386,11 +396,11 @@ module.exports = class Socket extends Duplex {
       else this.once('timeout', ontimeout)
     }
 
-    this._timeout = ms
-    this._idleAtTimeout = -1
+    if (this._idle === null) this._idle = { timeout: ms, timer: null, idleAtTimeout: -1 }
+    else this._stopTimer()
 
-    if (this._timer) clearTimeout(this._timer)
-    this._timer = null
+    this._idle.timeout = ms
+    this._idle.idleAtTimeout = -1
 
     if (ms > 0 && !this.destroying) this._armTimer(ms)
 
@@ -420,7 +430,7 @@ module.exports = class Socket extends Duplex {
       return this
     }
 
-    this._reset = true
+    this._state |= RESET
     this.destroy()
     return this
   }
@@ -446,8 +456,9 @@ module.exports = class Socket extends Duplex {
       throw TCPError.INVALID_ARGUMENT('Chunk must be a string, a Buffer or a typed array')
     }
 
-    if (this._writableEnded || this.destroying) {
-      const err = this._writableEnded ? TCPError.WRITE_AFTER_END() : TCPError.SOCKET_IS_CLOSED()
+    if (this._state & WRITABLE_ENDED || this.destroying) {
+      const err =
+        this._state & WRITABLE_ENDED ? TCPError.WRITE_AFTER_END() : TCPError.SOCKET_IS_CLOSED()
       if (cb) queueMicrotask(() => cb(err))
       return false
     }
@@ -488,8 +499,8 @@ module.exports = class Socket extends Duplex {
       else this._afterFinish(cb)
     }
 
-    if (!this._writableEnded && !this.destroying) {
-      this._writableEnded = true
+    if ((this._state & WRITABLE_ENDED) === 0 && !this.destroying) {
+      this._state |= WRITABLE_ENDED
       StreamxDuplex.end.call(this)
     }
 
@@ -504,7 +515,7 @@ module.exports = class Socket extends Duplex {
   }
 
   _startReading() {
-    if (this._state & READING || this._pauseOnConnect || !this._connected()) return
+    if (this._state & (READING | PAUSE_ON_CONNECT) || !this._connected()) return
 
     this._state |= READING
 
@@ -518,7 +529,7 @@ module.exports = class Socket extends Duplex {
 
   _writev(batch, cb) {
     // Queued behind a direct write still in flight: wait for it.
-    if (this._directWrite) {
+    if (this._state & DIRECT_WRITE) {
       this._waitingBatch = { batch, cb }
       return
     }
@@ -548,7 +559,7 @@ module.exports = class Socket extends Duplex {
   // stream behind it, so the order holds.
   _canCork() {
     return (
-      !this._directWrite &&
+      (this._state & DIRECT_WRITE) === 0 &&
       this._pendingChunks === 0 &&
       this._writableState.queue.length === 0 &&
       this._connected()
@@ -569,9 +580,10 @@ module.exports = class Socket extends Duplex {
 
     this._send(chunk, seq, true)
 
-    if (!this._directWrite || chunk.byteLength < this._writableState.highWaterMark) return true
+    if ((this._state & DIRECT_WRITE) === 0 || chunk.byteLength < this._writableState.highWaterMark)
+      return true
 
-    this._needDrain = true
+    this._state |= NEED_DRAIN
     return false
   }
 
@@ -595,9 +607,9 @@ module.exports = class Socket extends Duplex {
     // of waiting for 'drain'.
     this._flush(true)
 
-    if (!this._directWrite && this._corked === null) return true
+    if ((this._state & DIRECT_WRITE) === 0 && this._corked === null) return true
 
-    this._needDrain = true
+    this._state |= NEED_DRAIN
     return false
   }
 
@@ -633,7 +645,7 @@ module.exports = class Socket extends Duplex {
     }
 
     if (pending > 0) {
-      this._directWrite = true
+      this._state |= DIRECT_WRITE
       this._directSeq = seq
       return
     }
@@ -650,7 +662,7 @@ module.exports = class Socket extends Duplex {
   }
 
   _ondirectwrite(err) {
-    this._directWrite = false
+    this._state &= ~DIRECT_WRITE
     this._flushed = this._directSeq
 
     const waiting = this._waitingBatch
@@ -680,12 +692,11 @@ module.exports = class Socket extends Duplex {
   // emits its own for writes that went through its queue.
   _drainIfEmpty() {
     if (
-      this._needDrain &&
-      !this._directWrite &&
+      (this._state & (NEED_DRAIN | DIRECT_WRITE)) === NEED_DRAIN &&
       this._corked === null &&
       this._writableState.queue.length === 0
     ) {
-      this._needDrain = false
+      this._state &= ~NEED_DRAIN
       this.emit('drain')
     }
   }
@@ -705,10 +716,7 @@ module.exports = class Socket extends Duplex {
 
   _predestroy() {
     this._stopConnecting()
-
-    if (this._timer) clearTimeout(this._timer)
-    this._timer = null
-
+    this._stopTimer()
     this._closeHandle()
 
     if (this._pendingOpen) {
@@ -733,8 +741,8 @@ module.exports = class Socket extends Duplex {
 
   resume() {
     // A read streamx asked for while paused on connect is still owed.
-    if (this._pauseOnConnect) {
-      this._pauseOnConnect = false
+    if (this._state & PAUSE_ON_CONNECT) {
+      this._state &= ~PAUSE_ON_CONNECT
       this._startReading()
     }
 
@@ -745,7 +753,7 @@ module.exports = class Socket extends Duplex {
   // socket options and pauseOnConnect.
   _attach(handle, opts) {
     this._configure(opts)
-    this._pauseOnConnect = opts.pauseOnConnect
+    if (opts.pauseOnConnect) this._state |= PAUSE_ON_CONNECT
     this._onconnected(handle, null, 0)
   }
 
@@ -756,16 +764,27 @@ module.exports = class Socket extends Duplex {
 
   // Records the socket options; they reach the kernel in _onconnected().
   _configure(opts) {
-    if (opts.keepAlive !== undefined) {
-      this._keepAlive = opts.keepAlive
-      this._keepAliveInitialDelay = opts.keepAliveInitialDelay
+    if (
+      opts.keepAlive !== undefined ||
+      opts.keepAliveInterval ||
+      opts.keepAliveCount ||
+      opts.noDelay !== undefined ||
+      opts.userTimeout !== undefined ||
+      opts.sendBufferSize !== undefined ||
+      opts.recvBufferSize !== undefined
+    ) {
+      const sockopts = this._ownSockopts()
+      if (opts.keepAlive !== undefined) {
+        sockopts.keepAlive = opts.keepAlive
+        sockopts.keepAliveInitialDelay = opts.keepAliveInitialDelay
+      }
+      if (opts.keepAliveInterval) sockopts.keepAliveInterval = opts.keepAliveInterval
+      if (opts.keepAliveCount) sockopts.keepAliveCount = opts.keepAliveCount
+      if (opts.noDelay !== undefined) sockopts.noDelay = opts.noDelay
+      if (opts.userTimeout !== undefined) sockopts.userTimeout = opts.userTimeout
+      if (opts.sendBufferSize !== undefined) sockopts.sendBufferSize = opts.sendBufferSize
+      if (opts.recvBufferSize !== undefined) sockopts.recvBufferSize = opts.recvBufferSize
     }
-    if (opts.keepAliveInterval) this._keepAliveInterval = opts.keepAliveInterval
-    if (opts.keepAliveCount) this._keepAliveCount = opts.keepAliveCount
-    if (opts.noDelay !== undefined) this._noDelay = opts.noDelay
-    if (opts.userTimeout !== undefined) this._userTimeout = opts.userTimeout
-    if (opts.sendBufferSize !== undefined) this._sendBufferSize = opts.sendBufferSize
-    if (opts.recvBufferSize !== undefined) this._recvBufferSize = opts.recvBufferSize
     if (opts.timeout !== undefined) this.setTimeout(opts.timeout)
   }
 
@@ -855,23 +874,32 @@ module.exports = class Socket extends Duplex {
   }
 
   _applyOptions() {
-    if (this._keepAlive) this._applyKeepAlive()
-    if (this._noDelay) binding.nodelay(this._handle, true)
-    if (this._userTimeout !== undefined) binding.userTimeout(this._handle, this._userTimeout)
-    if (this._sendBufferSize !== undefined || this._recvBufferSize !== undefined) {
-      binding.bufferSizes(this._handle, this._sendBufferSize || 0, this._recvBufferSize || 0)
+    const sockopts = this._sockopts
+    if (sockopts === null) return
+
+    if (sockopts.keepAlive) this._applyKeepAlive()
+    if (sockopts.noDelay) binding.nodelay(this._handle, true)
+    if (sockopts.userTimeout !== undefined) binding.userTimeout(this._handle, sockopts.userTimeout)
+    if (sockopts.sendBufferSize !== undefined || sockopts.recvBufferSize !== undefined) {
+      binding.bufferSizes(this._handle, sockopts.sendBufferSize || 0, sockopts.recvBufferSize || 0)
     }
+  }
+
+  _ownSockopts() {
+    if (this._sockopts === null) this._sockopts = { ...DEFAULT_SOCKOPTS }
+    return this._sockopts
   }
 
   // The kernel counts keep-alive times in whole seconds: a time under a
   // second means "soon", not "never", and 0 keeps the system's value.
   _applyKeepAlive() {
+    const sockopts = this._sockopts
     binding.keepalive(
       this._handle,
-      this._keepAlive,
-      seconds(this._keepAliveInitialDelay),
-      seconds(this._keepAliveInterval),
-      this._keepAliveCount
+      sockopts.keepAlive,
+      seconds(sockopts.keepAliveInitialDelay),
+      seconds(sockopts.keepAliveInterval),
+      sockopts.keepAliveCount
     )
   }
 
@@ -887,18 +915,18 @@ module.exports = class Socket extends Duplex {
     if (data === null) {
       this._state &= ~READING
       this.push(null)
-      if (!this._allowHalfOpen) this.end()
+      if ((this._state & ALLOW_HALF_OPEN) === 0) this.end()
       return false
     }
 
-    this._readRequested = false
+    this._state &= ~READ_REQUESTED
 
     if (this._canEmitData()) {
       this._emitData(Buffer.from(data, offset, length))
       return true
     }
 
-    if (this.push(Buffer.from(data, offset, length)) || this._readRequested) return true
+    if (this.push(Buffer.from(data, offset, length)) || this._state & READ_REQUESTED) return true
 
     this._state &= ~READING
     return false
@@ -936,7 +964,7 @@ module.exports = class Socket extends Duplex {
 
   // The write the addon kept in flight completed, or was cancelled.
   _onwrite(err) {
-    if (this._directWrite) this._ondirectwrite(err)
+    if (this._state & DIRECT_WRITE) this._ondirectwrite(err)
     else this._afterWritev(err, this._pendingWrite)
   }
 
@@ -1017,7 +1045,7 @@ module.exports = class Socket extends Duplex {
     if (this._handle === null || this._state & CLOSING) return
 
     this._state |= CLOSING
-    binding.close(this._handle, this._reset)
+    binding.close(this._handle, (this._state & RESET) !== 0)
   }
 
   _stopConnecting() {
@@ -1049,16 +1077,15 @@ module.exports = class Socket extends Duplex {
       return
     }
 
-    this._signal = signal
-    this._onabort = () => this.destroy(SystemErrors.abortError(signal.reason))
-    signal.addEventListener('abort', this._onabort)
+    const onabort = () => this.destroy(SystemErrors.abortError(signal.reason))
+    this._abort = { signal, onabort }
+    signal.addEventListener('abort', onabort)
   }
 
   _unwatchSignal() {
-    if (this._signal === null) return
-    this._signal.removeEventListener('abort', this._onabort)
-    this._signal = null
-    this._onabort = null
+    if (this._abort === null) return
+    this._abort.signal.removeEventListener('abort', this._abort.onabort)
+    this._abort = null
   }
 
   _connected() {
@@ -1111,26 +1138,33 @@ module.exports = class Socket extends Duplex {
   // period, a margin wide enough for the timer and the addon to read their
   // clocks a millisecond apart.
   _armTimer(ms) {
-    this._timer = setTimeout(() => this._ontimer(), ms)
-    this._timer.unref()
+    this._idle.timer = setTimeout(() => this._ontimer(), ms)
+    this._idle.timer.unref()
+  }
+
+  _stopTimer() {
+    if (this._idle === null || this._idle.timer === null) return
+    clearTimeout(this._idle.timer)
+    this._idle.timer = null
   }
 
   _ontimer() {
-    this._timer = null
+    const state = this._idle
+    state.timer = null
 
-    const timeout = this._timeout
+    const timeout = state.timeout
     if (!timeout || this.destroying) return
 
     const idle = this._connected() ? binding.idle(this._handle) : timeout
-    const active = this._idleAtTimeout === -1 || idle < this._idleAtTimeout + timeout / 2
+    const active = state.idleAtTimeout === -1 || idle < state.idleAtTimeout + timeout / 2
 
     if (idle < timeout) {
-      this._idleAtTimeout = -1
+      state.idleAtTimeout = -1
       return this._armTimer(timeout - idle)
     }
 
     this._armTimer(timeout)
-    this._idleAtTimeout = idle
+    state.idleAtTimeout = idle
 
     if (active) this.emit('timeout')
   }
@@ -1156,12 +1190,25 @@ module.exports = class Socket extends Duplex {
   }
 }
 
+// The socket options of a socket that set none. A socket that sets one gets
+// its own copy.
+const DEFAULT_SOCKOPTS = Object.freeze({
+  keepAlive: false,
+  keepAliveInitialDelay: 0,
+  keepAliveInterval: 0,
+  keepAliveCount: 0,
+  noDelay: false,
+  userTimeout: undefined,
+  sendBufferSize: undefined,
+  recvBufferSize: undefined
+})
+
 // streamx calls _read once and then waits for a push; it may call it again
 // from inside push() when the push drained straight to a 'data' listener.
-// _readRequested remembers such a call so that _onread keeps reading even
+// READ_REQUESTED remembers such a call so that _onread keeps reading even
 // when push() reported a full buffer.
 function streamRead(cb) {
-  this._readRequested = true
+  this._state |= READ_REQUESTED
   this._startReading()
   cb(null)
 }
