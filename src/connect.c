@@ -15,6 +15,7 @@
  */
 
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -24,6 +25,8 @@ static void
 bare_tcp__on_connect(uv_connect_t *req, int status) {
   bare_tcp_t *handle = (bare_tcp_t *) req->handle;
   bare_tcp_module_t *module = handle->module;
+
+  free(req);
 
   handle->state &= ~bare_tcp_state_connecting;
 
@@ -74,8 +77,17 @@ bare_tcp_connect(js_env_t *env, js_callback_info_t *info) {
   err = bare_tcp__parse_endpoint(env, handle, argc, argv, &addr);
   if (err < 0) return NULL;
 
-  err = uv_tcp_connect(&handle->req.connect, &handle->tcp, (struct sockaddr *) &addr, bare_tcp__on_connect);
+  // A handle connects once, and most handles (accepted ones) never do, so
+  // the request is not part of every handle.
+  uv_connect_t *req = malloc(sizeof(uv_connect_t));
+  if (req == NULL) {
+    bare_tcp__throw(env, UV_ENOMEM, "connect");
+    return NULL;
+  }
+
+  err = uv_tcp_connect(req, &handle->tcp, (struct sockaddr *) &addr, bare_tcp__on_connect);
   if (err < 0) {
+    free(req);
     bare_tcp__throw(env, err, "connect");
     return NULL;
   }

@@ -464,6 +464,8 @@ bare_tcp__on_shutdown(uv_shutdown_t *req, int status) {
   bare_tcp_t *handle = (bare_tcp_t *) req->handle;
   bare_tcp_module_t *module = handle->module;
 
+  free(req);
+
   handle->state = (handle->state & ~bare_tcp_state_ending) | bare_tcp_state_ended;
 
   if (module->exiting) return;
@@ -488,8 +490,17 @@ bare_tcp_end(js_env_t *env, js_callback_info_t *info) {
     return NULL;
   }
 
-  err = uv_shutdown(&handle->req.shutdown, (uv_stream_t *) &handle->tcp, bare_tcp__on_shutdown);
+  // A stream ends once, late in its life: the request is not carried by
+  // every open handle.
+  uv_shutdown_t *req = malloc(sizeof(uv_shutdown_t));
+  if (req == NULL) {
+    bare_tcp__throw(env, UV_ENOMEM, "shutdown");
+    return NULL;
+  }
+
+  err = uv_shutdown(req, (uv_stream_t *) &handle->tcp, bare_tcp__on_shutdown);
   if (err < 0) {
+    free(req);
     bare_tcp__throw(env, err, "shutdown");
     return NULL;
   }

@@ -126,16 +126,6 @@ struct bare_tcp_s {
 
   uint32_t magic;
 
-  /* One request of each kind is enough: a handle makes a single connect
-   * attempt (JavaScript opens a new handle per address), JavaScript hands
-   * over the next write only after the previous one completed, and a stream
-   * ends once. A shutdown can only start once connected, after the connect
-   * request is done, so the two share their memory. */
-  union {
-    uv_connect_t connect;
-    uv_shutdown_t shutdown;
-  } req;
-
   /* The write the kernel did not take whole, while it is in flight; NULL
    * otherwise. Most writes complete during the call, so the request and the
    * memory it pins are allocated only then, not carried by every socket. */
