@@ -294,3 +294,24 @@ test('a data listener that throws is reported, and the other sockets of the batc
   )
   result.received.forEach((bytes, i) => t.is(bytes, result.size, `socket ${i} read every byte`))
 })
+
+test('a lone read from a shared buffer replaced right after it still reads its own bytes', async (t) => {
+  // In a process of its own, so that the shared buffer starts empty and at
+  // its default size, whatever the tests before left.
+  const result = await fixtureResult(t, 'lone-read-replaced.js')
+  if (!result) return
+
+  result.rounds.forEach((round, i) => t.ok(round.equal, `round ${i}: its own bytes`))
+
+  const switches = result.rounds.filter(
+    (round, i) => i > 0 && round.buffer !== result.rounds[i - 1].buffer
+  )
+  t.ok(switches.length > 0, 'the reads crossed into a new shared buffer')
+  t.ok(
+    result.rounds.some(
+      (round, i) =>
+        i > 0 && round.buffer !== result.rounds[i - 1].buffer && i < result.rounds.length - 1
+    ),
+    'and went on reading after it'
+  )
+})
