@@ -164,3 +164,58 @@ test(
     )
   }
 )
+
+test(
+  'out of descriptors with none in reserve: the server reports EMFILE, waits before retrying, and accepts once one is free',
+  { timeout: 60000 },
+  async (t) => {
+    // A port for the child to listen on.
+    const probe = await listen(t)
+    const port = probe.address().port
+    await new Promise((resolve) => probe.close(resolve))
+
+    const child = runBare(t, 'emfile-no-reserve.js', [port], { ulimit: 64, timeout: 30000 })
+    let exited = false
+    child.then(() => (exited = true))
+
+    // The child listens once its table is full; connect as soon as it does.
+    let socket = null
+    for (let tries = 0; socket === null && !exited && tries < 200; tries++) {
+      const attempt = tcp.createConnection(port, '127.0.0.1')
+      const [err] = await Promise.race([
+        once(attempt, 'connect').then(() => [null]),
+        once(attempt, 'error')
+      ])
+      if (err) await new Promise((resolve) => setTimeout(resolve, 50))
+      else socket = attempt
+    }
+
+    let reply = ''
+    if (socket !== null) {
+      socket.on('error', () => {})
+      socket.on('data', (data) => (reply += data))
+      socket.end('ping')
+      await once(socket, 'close')
+    }
+
+    const run = await child
+    t.is(run.signal, null, 'no crash')
+    t.is(run.code, 0, describe(run))
+    t.ok(socket, 'connected to the child')
+
+    const result = run.result
+    t.ok(result, 'the child reported')
+    if (!result) return
+
+    t.ok(result.filled > 0, `the child filled its table (${result.filled} files)`)
+    t.alike(result.errors, ['EMFILE', 'EMFILE', 'EMFILE'], 'each failed accept reported once')
+    // The back-off is 250 ms; retrying at once would report the next error
+    // within a millisecond. Load only makes the gaps longer.
+    t.ok(
+      result.gaps.every((gap) => gap >= 200),
+      `the server waited between attempts (${result.gaps} ms)`
+    )
+    t.is(result.echoed, 'ping', 'the waiting connection was accepted once a descriptor was free')
+    t.is(reply, 'ping', 'and served')
+  }
+)
