@@ -764,26 +764,20 @@ module.exports = class Socket extends Duplex {
 
   // Records the socket options; they reach the kernel in _onconnected().
   _configure(opts) {
-    if (
-      opts.keepAlive !== undefined ||
-      opts.keepAliveInterval ||
-      opts.keepAliveCount ||
-      opts.noDelay !== undefined ||
-      opts.userTimeout !== undefined ||
-      opts.sendBufferSize !== undefined ||
-      opts.recvBufferSize !== undefined
-    ) {
+    if (opts.keepAlive !== undefined) {
       const sockopts = this._ownSockopts()
-      if (opts.keepAlive !== undefined) {
-        sockopts.keepAlive = opts.keepAlive
-        sockopts.keepAliveInitialDelay = opts.keepAliveInitialDelay
-      }
-      if (opts.keepAliveInterval) sockopts.keepAliveInterval = opts.keepAliveInterval
-      if (opts.keepAliveCount) sockopts.keepAliveCount = opts.keepAliveCount
-      if (opts.noDelay !== undefined) sockopts.noDelay = opts.noDelay
-      if (opts.userTimeout !== undefined) sockopts.userTimeout = opts.userTimeout
-      if (opts.sendBufferSize !== undefined) sockopts.sendBufferSize = opts.sendBufferSize
-      if (opts.recvBufferSize !== undefined) sockopts.recvBufferSize = opts.recvBufferSize
+      sockopts.keepAlive = opts.keepAlive
+      sockopts.keepAliveInitialDelay = opts.keepAliveInitialDelay
+    }
+    if (opts.keepAliveInterval) this._ownSockopts().keepAliveInterval = opts.keepAliveInterval
+    if (opts.keepAliveCount) this._ownSockopts().keepAliveCount = opts.keepAliveCount
+    if (opts.noDelay !== undefined) this._ownSockopts().noDelay = opts.noDelay
+    if (opts.userTimeout !== undefined) this._ownSockopts().userTimeout = opts.userTimeout
+    if (opts.sendBufferSize !== undefined) {
+      this._ownSockopts().sendBufferSize = opts.sendBufferSize
+    }
+    if (opts.recvBufferSize !== undefined) {
+      this._ownSockopts().recvBufferSize = opts.recvBufferSize
     }
     if (opts.timeout !== undefined) this.setTimeout(opts.timeout)
   }
