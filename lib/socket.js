@@ -435,6 +435,80 @@ module.exports = class Socket extends Duplex {
     return this
   }
 
+  // streamx ends iteration at 'close', which a half-open socket (the
+  // default) does not reach while the loop is still waiting for data, so a
+  // loop over a socket whose peer ended would wait for ever. Here iteration
+  // ends with the readable side, as in Node.js: after the last chunk, once
+  // the peer ended. An error ends it with that error; leaving the loop early
+  // (break, return, throw) destroys the socket, as in streamx and Node.js.
+  [Symbol.asyncIterator]() {
+    const socket = this
+
+    let error = null
+    let waiting = null
+
+    const settle = () => {
+      if (waiting === null) return
+
+      const { resolve, reject } = waiting
+      const data = socket.read()
+
+      if (data !== null) {
+        waiting = null
+        resolve({ value: data, done: false })
+      } else if (error !== null) {
+        waiting = null
+        reject(error)
+      } else if (socket._readableState.ended) {
+        waiting = null
+        resolve({ value: undefined, done: true })
+      } else if (socket.destroyed) {
+        waiting = null
+        reject(getStreamError(socket) || TCPError.SOCKET_IS_CLOSED())
+      }
+    }
+
+    // Kept for the socket's life, as streamx's iterator does: an error after
+    // the loop ended is the iterator's too, not an uncaught exception.
+    this.on('error', (err) => {
+      error = err
+      settle()
+    })
+    this.on('readable', settle)
+    this.on('end', settle)
+    this.on('close', settle)
+
+    const leave = (err) => {
+      if (socket.destroyed) return Promise.resolve({ value: undefined, done: true })
+
+      return new Promise((resolve, reject) => {
+        socket.once('close', () => {
+          if (err) reject(err)
+          else resolve({ value: undefined, done: true })
+        })
+        socket.destroy(err)
+      })
+    }
+
+    return {
+      [Symbol.asyncIterator]() {
+        return this
+      },
+      next() {
+        return new Promise((resolve, reject) => {
+          waiting = { resolve, reject }
+          settle()
+        })
+      },
+      return() {
+        return leave(null)
+      },
+      throw(err) {
+        return leave(err)
+      }
+    }
+  }
+
   async [Symbol.asyncDispose]() {
     if (this.destroyed) return
 

@@ -227,10 +227,7 @@ test('setEncoding, async iteration, pipe() and a late data listener see every by
   t.is(types, '', 'every chunk was mapped to a string')
   t.is(received, text, 'setEncoding')
 
-  // streamx ends iteration at 'close', which a half-open socket only
-  // reaches once it ends too.
-  const iterated = tcp.createConnection({ port, host: '127.0.0.1', allowHalfOpen: false })
-  t.teardown(() => iterated.destroy())
+  const iterated = connect(t, port, '127.0.0.1')
   const chunks = []
   for await (const chunk of iterated) chunks.push(chunk)
   t.is(Buffer.concat(chunks).toString(), text, 'async iteration')

@@ -63,3 +63,66 @@ test('allowHalfOpen false on a client socket', async (t) => {
   await once(socket, 'close')
   t.pass('client closed by itself after the server ended')
 })
+
+test(
+  'async iteration over a half-open socket ends with the peer, and the socket can still answer',
+  { timeout: 10000 },
+  async (t) => {
+    const text = 'line of text\n'.repeat(5000)
+    let reply = null
+    const server = await listen(t, {}, (socket) => {
+      socket.on('error', () => {})
+      socket.end(text)
+      collect(socket).then((data) => (reply = data.toString()))
+    })
+
+    const socket = connect(t, server.address().port, '127.0.0.1')
+    const chunks = []
+    for await (const chunk of socket) chunks.push(chunk)
+
+    t.is(Buffer.concat(chunks).toString(), text, 'every byte, then the loop ended')
+    t.is(socket.readyState, 'writeOnly', 'the writable side is still open')
+
+    socket.end('thanks')
+    await once(socket, 'close')
+    for (let waited = 0; reply === null && waited < 2000; waited += 10) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    t.is(reply, 'thanks', 'the peer got the answer sent after the loop')
+  }
+)
+
+test('leaving an async iteration early destroys the socket', async (t) => {
+  const server = await listen(t, {}, (socket) => {
+    socket.on('error', () => {})
+    socket.write('first')
+  })
+
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  const closed = once(socket, 'close')
+  for await (const chunk of socket) {
+    t.is(chunk.toString(), 'first')
+    break
+  }
+  await closed
+  t.ok(socket.destroyed, 'destroyed on break')
+})
+
+test('async iteration ends with the error that destroyed the socket', async (t) => {
+  const server = await listen(t, {}, (socket) => {
+    socket.on('error', () => {})
+    socket.write('before the reset')
+    setTimeout(() => socket.resetAndDestroy(), 50)
+  })
+
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  const chunks = []
+  let error = null
+  try {
+    for await (const chunk of socket) chunks.push(chunk)
+  } catch (err) {
+    error = err
+  }
+  t.is(Buffer.concat(chunks).toString(), 'before the reset', 'the data before it')
+  t.is(error && error.code, 'ECONNRESET', 'then the reset, thrown from the loop')
+})
