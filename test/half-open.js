@@ -126,3 +126,23 @@ test('async iteration ends with the error that destroyed the socket', async (t) 
   t.is(Buffer.concat(chunks).toString(), 'before the reset', 'the data before it')
   t.is(error && error.code, 'ECONNRESET', 'then the reset, thrown from the loop')
 })
+
+test('async iteration over a socket destroyed meanwhile throws an error with a code', async (t) => {
+  const server = await listen(t, {}, (socket) => {
+    socket.on('error', () => {})
+    socket.write('some')
+  })
+
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  let error = null
+  try {
+    for await (const chunk of socket) {
+      t.is(chunk.toString(), 'some')
+      setTimeout(() => socket.destroy(), 10)
+    }
+  } catch (err) {
+    error = err
+  }
+  t.ok(error, 'the loop threw')
+  t.ok(error && typeof error.code === 'string', `with a code (${error && error.code})`)
+})
