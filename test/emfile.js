@@ -169,30 +169,29 @@ test(
   'out of descriptors with none in reserve: the server reports EMFILE, waits before retrying, and accepts once one is free',
   { timeout: 60000 },
   async (t) => {
-    // A port for the child to listen on.
-    const probe = await listen(t)
-    const port = probe.address().port
-    await new Promise((resolve) => probe.close(resolve))
+    let announced = null
+    const port = new Promise((resolve) => (announced = resolve))
+    const child = runBare(t, 'emfile-no-reserve.js', [], {
+      ulimit: 64,
+      timeout: 30000,
+      onstdout: (stdout) => {
+        const match = /PORT (\d+)/.exec(stdout)
+        if (match) announced(Number(match[1]))
+      }
+    })
+    child.then(() => announced(null))
 
-    const child = runBare(t, 'emfile-no-reserve.js', [port], { ulimit: 64, timeout: 30000 })
-    let exited = false
-    child.then(() => (exited = true))
-
-    // The child listens once its table is full; connect as soon as it does.
+    // The child listens once its table is full.
     let socket = null
-    for (let tries = 0; socket === null && !exited && tries < 200; tries++) {
-      const attempt = tcp.createConnection(port, '127.0.0.1')
-      const [err] = await Promise.race([
-        once(attempt, 'connect').then(() => [null]),
-        once(attempt, 'error')
-      ])
-      if (err) await new Promise((resolve) => setTimeout(resolve, 50))
-      else socket = attempt
+    const listening = await port
+    if (listening !== null) {
+      socket = tcp.createConnection(listening, '127.0.0.1')
+      socket.on('error', () => {})
+      await Promise.race([once(socket, 'connect'), once(socket, 'close')])
     }
 
     let reply = ''
-    if (socket !== null) {
-      socket.on('error', () => {})
+    if (socket !== null && !socket.destroyed) {
       socket.on('data', (data) => (reply += data))
       socket.end('ping')
       await once(socket, 'close')
