@@ -396,11 +396,8 @@ module.exports = class Socket extends Duplex {
       else this.once('timeout', ontimeout)
     }
 
-    if (this._idle === null) this._idle = { timeout: ms, timer: null, idleAtTimeout: -1 }
-    else this._stopTimer()
-
-    this._idle.timeout = ms
-    this._idle.idleAtTimeout = -1
+    this._stopTimer()
+    this._idle = { timeout: ms, timer: null, idleAtTimeout: -1 }
 
     if (ms > 0 && !this.destroying) this._armTimer(ms)
 
@@ -453,19 +450,13 @@ module.exports = class Socket extends Duplex {
       const { resolve, reject } = waiting
       const data = socket.read()
 
-      if (data !== null) {
-        waiting = null
-        resolve({ value: data, done: false })
-      } else if (error !== null) {
-        waiting = null
-        reject(error)
-      } else if (socket._readableState.ended) {
-        waiting = null
-        resolve({ value: undefined, done: true })
-      } else if (socket.destroyed) {
-        waiting = null
-        reject(getStreamError(socket) || TCPError.SOCKET_IS_CLOSED())
-      }
+      if (data !== null) resolve({ value: data, done: false })
+      else if (error !== null) reject(error)
+      else if (socket._readableState.ended) resolve({ value: undefined, done: true })
+      else if (socket.destroyed) reject(getStreamError(socket) || TCPError.SOCKET_IS_CLOSED())
+      else return
+
+      waiting = null
     }
 
     // Kept for the socket's life, as streamx's iterator does: an error after
@@ -989,12 +980,14 @@ module.exports = class Socket extends Duplex {
 
     this._state &= ~READ_REQUESTED
 
+    const chunk = Buffer.from(data, offset, length)
+
     if (this._canEmitData()) {
-      this._emitData(Buffer.from(data, offset, length))
+      this._emitData(chunk)
       return true
     }
 
-    if (this.push(Buffer.from(data, offset, length)) || this._state & READ_REQUESTED) return true
+    if (this.push(chunk) || this._state & READ_REQUESTED) return true
 
     this._state &= ~READING
     return false
