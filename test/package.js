@@ -29,6 +29,8 @@ const ALLOWED = [
 
 const REQUIRED = [
   'package.json',
+  'README.md',
+  'LICENSE',
   'index.js',
   'index.d.ts',
   'binding.c',
