@@ -30,7 +30,30 @@ exports.host = function host(value) {
 
   if (value.length > 253) throw TCPError.INVALID_HOST('Host is longer than 253 characters')
 
+  if (ip.isIP(value) !== 0 && !ip.isAddress(value)) {
+    throw TCPError.INVALID_HOST(
+      `An IP address is at most ${constants.address.MAX_LENGTH} characters long`
+    )
+  }
+
   return value
+}
+
+// An IP literal host must be of the family asked for, and of the local
+// address's: no lookup could change that later.
+function sameFamily(host, family, localAddress) {
+  const literal = ip.isIP(host)
+  const local = localAddress === null ? 0 : ip.isIP(localAddress)
+
+  if (literal !== 0 && family !== 0 && literal !== family) {
+    throw TCPError.INVALID_HOST(`${host} is not an IPv${family} address`)
+  }
+  if (local !== 0 && family !== 0 && local !== family) {
+    throw TCPError.INVALID_HOST(`Local address ${localAddress} is not an IPv${family} address`)
+  }
+  if (literal !== 0 && local !== 0 && literal !== local) {
+    throw TCPError.INVALID_HOST(`${host} and local address ${localAddress} differ in family`)
+  }
 }
 
 exports.options = function options(value, what) {
@@ -146,7 +169,7 @@ exports.connectOptions = function connectOptions(opts) {
   const localAddress =
     opts.localAddress === undefined || opts.localAddress === null ? null : opts.localAddress
 
-  if (localAddress !== null && ip.isIP(localAddress) === 0) {
+  if (localAddress !== null && !ip.isAddress(localAddress)) {
     throw TCPError.INVALID_HOST('Local address must be an IP address')
   }
 
@@ -193,12 +216,16 @@ exports.connect = function connect(argv) {
 
   opts = exports.options(opts, 'Options')
 
-  return {
+  const result = {
     port: exports.port(port),
     host: exports.host(host === undefined || host === null ? 'localhost' : host),
     opts: exports.connectOptions(opts),
     onconnect: exports.callback(onconnect, 'Connect listener')
   }
+
+  sameFamily(result.host, result.opts.family, result.opts.localAddress)
+
+  return result
 }
 
 // listen() accepts:
@@ -217,7 +244,8 @@ exports.listen = function listen(argv) {
     backlog = opts.backlog
   } else {
     const rest = argv.slice()
-    if (typeof rest[rest.length - 1] === 'function') onlistening = rest.pop()
+    // A fifth argument can only be the listener, function or not.
+    if (typeof rest[rest.length - 1] === 'function' || rest.length > 4) onlistening = rest.pop()
     else onlistening = undefined
     ;[port, host, backlog, opts] = rest
     if (typeof port === 'function') port = undefined
@@ -225,7 +253,12 @@ exports.listen = function listen(argv) {
 
   opts = exports.options(opts, 'Options')
 
-  return {
+  // Unix socket paths are bare-pipe's; bare-net sends them there.
+  if (opts.path !== undefined && opts.path !== null && opts.path !== '') {
+    throw TCPError.INVALID_ARGUMENT('bare-tcp listens on TCP ports only, not on a path')
+  }
+
+  const result = {
     port: exports.port(port === undefined || port === null ? 0 : port),
     host: exports.host(host === undefined || host === null ? 'localhost' : host),
     backlog:
@@ -239,6 +272,10 @@ exports.listen = function listen(argv) {
     family: exports.family(opts.family),
     onlistening: exports.callback(onlistening, 'Listening listener')
   }
+
+  sameFamily(result.host, result.family, null)
+
+  return result
 }
 
 function integer(value, what) {

@@ -32,7 +32,7 @@ module.exports = class TCPError extends Error {
     return new TCPError(msg, 'SERVER_IS_CLOSED', TCPError.SERVER_IS_CLOSED)
   }
 
-  static INVALID_ARGUMENT(msg) {
+  static INVALID_ARGUMENT(msg = 'Invalid argument') {
     return new TCPError(msg, 'INVALID_ARGUMENT', TCPError.INVALID_ARGUMENT)
   }
 

@@ -2,6 +2,10 @@
 // without leading zeros, IPv6 in all its compressed forms with an optional
 // embedded IPv4 tail and zone id ("fe80::1%eth0").
 
+const {
+  address: { MAX_LENGTH }
+} = require('./constants')
+
 exports.isIPv4 = function isIPv4(host) {
   if (typeof host !== 'string' || host.length > 15) return false
 
@@ -57,6 +61,11 @@ exports.isIP = function isIP(host) {
   if (exports.isIPv4(host)) return 4
   if (exports.isIPv6(host)) return 6
   return 0
+}
+
+// An IP literal the addon takes: a zone id can make a valid one too long.
+exports.isAddress = function isAddress(host) {
+  return exports.isIP(host) !== 0 && host.length <= MAX_LENGTH
 }
 
 function isDecimalOctet(part) {

@@ -33,6 +33,7 @@ module.exports = class Server extends EventEmitter {
 
     this._handle = null
     this._state = 0
+    this._attempts = 0
     this._address = null
     this._signal = null
     this._onabort = null
@@ -84,6 +85,10 @@ module.exports = class Server extends EventEmitter {
 
     this._state |= BINDING
 
+    // Tells this listen() from a later one: an answer to a lookup that
+    // close() or an abort abandoned must not bind the next listen().
+    const attempt = ++this._attempts
+
     const flags = { port, backlog, ipv6Only, reusePort }
 
     if (signal !== null && this._watchSignal(signal)) return this
@@ -95,22 +100,24 @@ module.exports = class Server extends EventEmitter {
 
     const resolve = lookup || dns.lookup
 
-    // As for sockets, a synchronous answer is handled after listen() returns.
+    // As for sockets, a synchronous answer is handled after listen() returns,
+    // and only the first answer counts.
     let sync = true
+    let answered = false
 
     const onlookup = (err, address, family) => {
-      if (sync) return queueMicrotask(() => onlookup(err, address, family))
-      if ((this._state & BINDING) === 0) return
+      if (answered) return
+      answered = true
 
-      if (err) err = SystemErrors.lookupFailed(err, host)
-      this.emit('lookup', err, address, family, host)
-      this._onlookup(err, address, flags)
+      if (sync)
+        return queueMicrotask(() => this._onlookup(attempt, host, flags, err, address, family))
+      this._onlookup(attempt, host, flags, err, address, family)
     }
 
     try {
       resolve(host, { family }, onlookup)
     } catch (err) {
-      queueMicrotask(() => this._onlookup(err))
+      onlookup(err)
     }
 
     sync = false
@@ -140,7 +147,7 @@ module.exports = class Server extends EventEmitter {
   }
 
   getConnections(cb) {
-    cb = args.callback(cb, 'Callback')
+    if (typeof cb !== 'function') throw TCPError.INVALID_ARGUMENT('Callback must be a function')
     queueMicrotask(() => cb(null, this.connections.size))
     return this
   }
@@ -165,13 +172,27 @@ module.exports = class Server extends EventEmitter {
     await closed
   }
 
-  _onlookup(err, address, flags) {
-    if ((this._state & BINDING) === 0) return
+  _onlookup(attempt, host, flags, err, address, family) {
+    if (attempt !== this._attempts || (this._state & BINDING) === 0) return
+
+    // A lookup may answer Node.js style or with a list; anything but an IP
+    // literal the addon takes is no address at all.
+    if (!err && Array.isArray(address)) {
+      family = address[0]?.family
+      address = address[0]?.address
+    }
+    if (!err && !ip.isAddress(address)) err = { code: 'ENOTFOUND' }
 
     if (err) {
+      err = SystemErrors.lookupFailed(err, host)
+      this.emit('lookup', err, undefined, undefined, host)
       this._state &= ~BINDING
+      this._unwatchSignal()
       return this.emit('error', err)
     }
+
+    this.emit('lookup', null, address, family, host)
+    if (attempt !== this._attempts || (this._state & BINDING) === 0) return
 
     this._bind(address, flags)
   }
@@ -313,10 +334,11 @@ module.exports = class Server extends EventEmitter {
   }
 }
 
+// Infinity, the published bare-tcp's default and Node.js's, is no limit too.
 function maxConnections(value) {
   if (value === undefined || value === null) return 0
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw TCPError.INVALID_ARGUMENT('maxConnections must be a non-negative integer')
+  if (typeof value !== 'number' || !(Number.isInteger(value) || value === Infinity) || value < 0) {
+    throw TCPError.INVALID_ARGUMENT('maxConnections must be a non-negative integer or Infinity')
   }
   return value
 }

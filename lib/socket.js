@@ -237,8 +237,12 @@ module.exports = class Socket extends Duplex {
 
     const family = ip.isIP(host)
 
+    // As in Node.js, the attempt starts after connect() returns, so that
+    // 'connectionAttempt' listeners added then hear it.
     if (family !== 0) {
-      this._race([{ address: host, family }], opts)
+      queueMicrotask(() => {
+        if (!this.destroying) this._race([{ address: host, family }], opts)
+      })
       return this
     }
 
@@ -261,7 +265,7 @@ module.exports = class Socket extends Duplex {
     try {
       lookup(host, { family: opts.family, hints: opts.hints, all: true }, onlookup)
     } catch (err) {
-      queueMicrotask(() => this.destroy(err))
+      onlookup(err)
     }
 
     sync = false
@@ -860,7 +864,7 @@ module.exports = class Socket extends Duplex {
     const list = (Array.isArray(addresses) ? addresses : [{ address: addresses, family }])
       .map((entry) => ({
         address: entry && entry.address,
-        family: ip.isIP(entry && entry.address)
+        family: ip.isAddress(entry && entry.address) ? ip.isIP(entry.address) : 0
       }))
       .filter((entry) => entry.family !== 0)
 
@@ -1163,8 +1167,10 @@ module.exports = class Socket extends Duplex {
       : this._counters || [0, 0, 0]
   }
 
+  // Only while connected, as in Node.js: after close there is no local end.
   _localName() {
-    if (this._local === null && this._connected()) {
+    if (!this._connected()) return null
+    if (this._local === null) {
       try {
         this._local = binding.sockname(this._handle)
       } catch {
@@ -1216,7 +1222,12 @@ module.exports = class Socket extends Duplex {
     const timeout = state.timeout
     if (!timeout || this.destroying) return
 
-    const idle = this._connected() ? binding.idle(this._handle) : timeout
+    // While connecting nothing happens: the idle time grows by a period.
+    const idle = this._connected()
+      ? binding.idle(this._handle)
+      : state.idleAtTimeout === -1
+        ? timeout
+        : state.idleAtTimeout + timeout
     const active = state.idleAtTimeout === -1 || idle < state.idleAtTimeout + timeout / 2
 
     if (idle < timeout) {

@@ -21,9 +21,10 @@ exports.connectFailed = function connectFailed(host, port, errors) {
 
 // getaddrinfo failures, named the way Node.js names them.
 exports.lookupFailed = function lookupFailed(err, host) {
-  const code = err.code === 'EAI_NONAME' || err.code === 'EAI_NODATA' ? 'ENOTFOUND' : err.code
+  const code =
+    !err.code || err.code === 'EAI_NONAME' || err.code === 'EAI_NODATA' ? 'ENOTFOUND' : err.code
   const wrapped = new Error(`getaddrinfo ${code} ${host}`, { cause: err })
-  wrapped.code = code || 'ENOTFOUND'
+  wrapped.code = code
   wrapped.syscall = 'getaddrinfo'
   wrapped.hostname = host
   return wrapped

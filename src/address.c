@@ -26,12 +26,12 @@ bare_tcp__parse_address(js_env_t *env, js_value_t *host, uint32_t port, struct s
     assert(err == 0);
   }
 
-  if (!is_string || len == 0 || len >= BARE_TCP_ADDRESS_MAX) {
+  if (!is_string || len == 0 || len > BARE_TCP_ADDRESS_MAX) {
     bare_tcp__throw_code(env, "INVALID_HOST", "Host must be an IP address");
     return -1;
   }
 
-  char ip[BARE_TCP_ADDRESS_MAX];
+  char ip[BARE_TCP_ADDRESS_MAX + 1];
   err = js_get_value_string_utf8(env, host, (utf8_t *) ip, sizeof(ip), NULL);
   assert(err == 0);
   ip[len] = '\0';

@@ -69,6 +69,57 @@ test('IP literals skip the lookup', async (t) => {
   t.absent(looked)
 })
 
+test('an IP literal is tried after connect() returns, so connectionAttempt is heard', async (t) => {
+  const server = await echoServer(t)
+  const { port } = server.address()
+
+  const events = []
+  const socket = connect(t, port, '127.0.0.1')
+  socket.on('connectionAttempt', (...args) => events.push(['attempt', ...args]))
+  await once(socket, 'connect')
+  t.alike(events, [['attempt', '127.0.0.1', port, 4]])
+
+  const closed = new Promise((resolve) => server.close(resolve))
+  for (const connection of server.connections) connection.destroy()
+  await closed
+  const refused = connect(t, port, '127.0.0.1')
+  const failures = []
+  refused.on('connectionAttempt', (address) => failures.push('attempt ' + address))
+  refused.on('connectionAttemptFailed', (address, p, family, err) =>
+    failures.push('failed ' + err.code)
+  )
+  refused.on('error', (err) => failures.push('error ' + err.code))
+  await once(refused, 'close')
+  t.alike(failures, ['attempt 127.0.0.1', 'failed ECONNREFUSED', 'error ECONNREFUSED'])
+
+  const destroyed = connect(t, port, '127.0.0.1')
+  destroyed.on('connectionAttempt', () => t.fail('no attempt after destroy()'))
+  destroyed.destroy()
+  await once(destroyed, 'close')
+})
+
+test('a lookup that throws, or answers an error without a code, fails with ENOTFOUND', async (t) => {
+  const thrown = new TypeError('lookup exploded')
+  const lookups = [
+    () => {
+      throw thrown
+    },
+    (host, opts, cb) => cb(new Error('no such host')),
+    (host, opts, cb) => cb(null, [{ address: '::1%' + 'a'.repeat(61), family: 6 }])
+  ]
+
+  for (const lookup of lookups) {
+    const socket = connect(t, 80, 'odd.test', { lookup })
+    const [err] = await once(socket, 'error')
+    t.is(err.code, 'ENOTFOUND')
+    t.is(err.message, 'getaddrinfo ENOTFOUND odd.test')
+  }
+
+  const socket = connect(t, 80, 'odd.test', { lookup: lookups[0] })
+  const [err] = await once(socket, 'error')
+  t.is(err.cause, thrown, 'the thrown error is the cause')
+})
+
 test('a refused connection errors with code, errno, syscall, address and port', async (t) => {
   const server = await listen(t)
   const { port } = server.address()
@@ -184,9 +235,18 @@ test('family restricts the addresses tried', async (t) => {
   await once(socket, 'connect')
   t.is(socket.remoteFamily, 'IPv4')
 
-  const v6 = connect(t, server.address().port, '127.0.0.1', { family: 6 })
-  const [err] = await once(v6, 'error')
-  t.is(err.code, 'INVALID_HOST')
+  // An IP literal of the other family can never match: thrown at the call.
+  const { port } = server.address()
+  t.exception(() => tcp.createConnection(port, '127.0.0.1', { family: 6 }), /INVALID_HOST/)
+  t.exception(() => tcp.createConnection(port, '::1', { family: 4 }), /INVALID_HOST/)
+  t.exception(
+    () => tcp.createConnection({ port, host: '127.0.0.1', localAddress: '::1' }),
+    /INVALID_HOST/
+  )
+  t.exception(
+    () => tcp.createConnection({ port, host: 'localhost', family: 4, localAddress: '::1' }),
+    /INVALID_HOST/
+  )
 })
 
 test('connecting twice throws SOCKET_ALREADY_CONNECTED; after destroy, SOCKET_IS_CLOSED', async (t) => {

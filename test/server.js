@@ -1,5 +1,6 @@
 const test = require('brittle')
 const { tcp, listen, connect, collect, once } = require('./helpers')
+const { AbortController } = require('bare-abort-controller')
 
 test('listen(0) picks a free port; address() reports it, null when not listening', async (t) => {
   const server = tcp.createServer()
@@ -277,4 +278,133 @@ test('accept() outside of a connection callback throws EAGAIN', async (t) => {
   const server = await listen(t)
   const binding = require('../lib/native')
   t.exception(() => binding.accept(server._handle, {}, 1), /EAGAIN/)
+})
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+// A lookup that answers each name after its own delay.
+function delayedLookup(answers) {
+  return (host, opts, cb) => {
+    const [delay, err, address] = answers[host]
+    setTimeout(() => cb(err, address, address && address.includes(':') ? 6 : 4), delay)
+  }
+}
+
+test('a listen() abandoned during its lookup neither completes nor fails the next one', async (t) => {
+  const lookup = delayedLookup({
+    'first.test': [10, null, '::1'],
+    'failing.test': [10, Object.assign(new Error('no such host'), { code: 'ENOTFOUND' })],
+    'second.test': [80, null, '127.0.0.1']
+  })
+
+  for (const first of ['first.test', 'failing.test']) {
+    const server = tcp.createServer()
+    const events = []
+    server.on('error', (err) => events.push('error ' + err.code))
+    server.on('lookup', (err, address, family, host) => events.push('lookup ' + host))
+
+    server.listen({ port: 0, host: first, lookup })
+    server.close(() => server.listen({ port: 0, host: 'second.test', lookup }))
+    await once(server, 'listening')
+
+    t.is(server.address().address, '127.0.0.1', `after ${first}: the second listen's address`)
+    await sleep(30)
+    t.alike(events, ['lookup second.test'], `after ${first}: only the second lookup is heard`)
+    t.is(server.listening, true)
+    await new Promise((resolve) => server.close(resolve))
+  }
+})
+
+test('the signal of a listen() that failed to resolve is let go', async (t) => {
+  const server = tcp.createServer()
+  const controller = new AbortController()
+  server.listen({
+    host: 'failing.test',
+    signal: controller.signal,
+    lookup: (host, opts, cb) => cb(new Error('no such host'))
+  })
+  const [err] = await once(server, 'error')
+  t.is(err.code, 'ENOTFOUND')
+  t.is(err.message, 'getaddrinfo ENOTFOUND failing.test', 'a lookup error without a code')
+
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  controller.abort()
+  await sleep(10)
+  t.is(server.listening, true, 'the old signal does not close the new listener')
+  await new Promise((resolve) => server.close(resolve))
+})
+
+test('a lookup that answers no IP address, or throws, fails listen() with ENOTFOUND', async (t) => {
+  const answers = [
+    (cb) => cb(null, { address: '127.0.0.1', family: 4 }),
+    (cb) => cb(null, 42),
+    (cb) => cb(null, 'not an address'),
+    (cb) => cb(null, '::1%' + 'a'.repeat(61)),
+    () => {
+      throw new TypeError('lookup exploded')
+    }
+  ]
+
+  for (const answer of answers) {
+    const server = tcp.createServer()
+    const lookups = []
+    server.on('lookup', (err) => lookups.push(err))
+    server.listen({ host: 'odd.test', lookup: (host, opts, cb) => answer(cb) })
+    const [err] = await once(server, 'error')
+    t.is(err.code, 'ENOTFOUND', String(answer))
+    t.is(lookups.length === 1 && lookups[0], err, 'the lookup event carries it')
+    t.is(server.listening, false)
+  }
+})
+
+test('a lookup may answer listen() with a list, as for sockets', async (t) => {
+  const server = tcp.createServer()
+  t.teardown(() => server.close())
+  server.listen({
+    host: 'list.test',
+    lookup: (host, opts, cb) => cb(null, [{ address: '127.0.0.1', family: 4 }])
+  })
+  await once(server, 'listening')
+  t.is(server.address().address, '127.0.0.1')
+})
+
+test('getConnections() without a callback throws INVALID_ARGUMENT', async (t) => {
+  const server = await listen(t)
+  t.exception(() => server.getConnections(), /INVALID_ARGUMENT/)
+  t.exception(() => server.getConnections('cb'), /INVALID_ARGUMENT/)
+  const [err, count] = await new Promise((resolve) =>
+    server.getConnections((...args) => resolve(args))
+  )
+  t.is(err, null)
+  t.is(count, 0)
+})
+
+test('maxConnections takes Infinity as no limit', async (t) => {
+  const server = await listen(t, { maxConnections: Infinity })
+  t.is(server.maxConnections, Infinity)
+  server.maxConnections = Infinity
+  t.exception(() => (server.maxConnections = -Infinity), /INVALID_ARGUMENT/)
+  t.exception(() => (server.maxConnections = NaN), /INVALID_ARGUMENT/)
+
+  const client = connect(t, server.address().port, '127.0.0.1')
+  const [socket] = await once(server, 'connection')
+  t.ok(socket, 'a connection is taken')
+  client.destroy()
+})
+
+test('listen() throws for a path, a listener that is not a function and a literal too long', async (t) => {
+  const server = tcp.createServer()
+  t.exception(() => server.listen({ path: '/tmp/bare-tcp.sock' }), /INVALID_ARGUMENT/)
+  t.exception(() => server.listen(0, '127.0.0.1', 511, {}, 'listening'), /INVALID_ARGUMENT/)
+  t.exception(() => server.listen(0, '::1%' + 'a'.repeat(61)), /INVALID_HOST/)
+  t.exception(() => server.listen({ port: 0, host: '::1', family: 4 }), /INVALID_HOST/)
+  t.is(server.listening, false)
+
+  // The longest literal the addon takes (libuv ignores an unknown zone).
+  const longest = '::1%' + 'a'.repeat(tcp.constants.address.MAX_LENGTH - 4)
+  server.listen(0, longest)
+  await once(server, 'listening')
+  t.is(server.address().address, '::1')
+  await new Promise((resolve) => server.close(resolve))
 })

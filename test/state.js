@@ -62,6 +62,13 @@ test('local and remote address, family and port on both ends', async (t) => {
   socket.destroy()
   await once(socket, 'close')
   t.is(socket.remoteAddress, '127.0.0.1', 'remote address kept after close')
+  t.alike(socket.address(), {}, 'no local address after close, though read before')
+  t.is(socket.localPort, undefined)
+
+  accepted.destroy()
+  await once(accepted, 'close')
+  t.alike(accepted.address(), {}, 'nor on a socket whose address was never read')
+  t.is(accepted.localAddress, undefined)
 })
 
 test('eagerOpen false defers opening until the stream is used', async (t) => {
