@@ -36,6 +36,11 @@
  * least it asks for at once. */
 #define BARE_TCP_PREFAULT_STEP (64 * 1024)
 
+static inline size_t
+bare_tcp__align8(size_t n) {
+  return (n + 7) & ~(size_t) 7;
+}
+
 typedef struct {
   bare_tcp_t *handle;
   js_ref_t *slab;
@@ -565,6 +570,8 @@ bare_tcp__replace_slab(bare_tcp_module_t *module, size_t len) {
 /*
  * A read may take up to read_buffer_size bytes, so a slab with less room
  * left than that is replaced; what a read did not use goes to the next one.
+ * Each read uses its length rounded up to 8, and so does the slab's: a read
+ * that fits the room left then always fits once rounded too.
  */
 static void
 bare_tcp__on_alloc(uv_handle_t *uv_handle, size_t suggested_size, uv_buf_t *buf) {
@@ -575,8 +582,8 @@ bare_tcp__on_alloc(uv_handle_t *uv_handle, size_t suggested_size, uv_buf_t *buf)
 
   size_t need = handle->read_buffer_size;
 
-  if (module->slab == NULL || module->slab_len - module->slab_used < need) {
-    size_t len = need > BARE_TCP_SLAB_SIZE / 2 ? 2 * need : BARE_TCP_SLAB_SIZE;
+  if (module->slab == NULL || module->slab_len < module->slab_used + need) {
+    size_t len = need > BARE_TCP_SLAB_SIZE / 2 ? 2 * bare_tcp__align8(need) : BARE_TCP_SLAB_SIZE;
 
     // libuv turns an empty buffer into a UV_ENOBUFS read error.
     if (!bare_tcp__replace_slab(module, len)) {
@@ -673,7 +680,7 @@ bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     };
 
     // Views stay 8-byte aligned, as typed arrays of wider elements need.
-    module->slab_used += ((size_t) nread + 7) & ~(size_t) 7;
+    module->slab_used += bare_tcp__align8((size_t) nread);
   }
 
   if (reads->len == 1) {

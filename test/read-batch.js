@@ -310,3 +310,13 @@ test('a lone read from a shared buffer replaced right after it still reads its o
   t.ok(crossed > 0, 'the reads crossed into a new shared buffer')
   t.ok(crossed > 0 && crossed < result.rounds.length - 1, 'and went on reading after it')
 })
+
+test('a readBufferSize that is not a multiple of 8 never reads past the shared buffer', async (t) => {
+  // In a process of its own: the shared buffer must be made for this size.
+  const result = await fixtureResult(t, 'odd-read-buffer.js')
+  if (!result) return
+
+  t.is(result.received, 200000 + 10 * 200001, 'every byte arrived')
+  t.ok(result.intact, 'in order and unchanged')
+  t.alike(result.sizes.slice(0, 2), [200000, 200001], 'a short read, then a full one')
+})
