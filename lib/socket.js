@@ -35,6 +35,10 @@ const DIRECT_WRITE = 0x1000
 // write() returned false on that path: 'drain' is owed.
 const NEED_DRAIN = 0x2000
 const WRITABLE_ENDED = 0x4000
+// cork() was called: writes wait for uncork() or end().
+const USER_CORKED = 0x8000
+// The writable side shut down: end() has nothing left to wait for.
+const WRITE_FINISHED = 0x10000
 
 const StreamxDuplex = Object.getPrototypeOf(Duplex.prototype)
 
@@ -526,15 +530,23 @@ module.exports = class Socket extends Duplex {
     }
 
     if (this._state & WRITABLE_ENDED || this.destroying) {
-      const err =
-        this._state & WRITABLE_ENDED ? TCPError.WRITE_AFTER_END() : TCPError.SOCKET_IS_CLOSED()
-      if (cb) queueMicrotask(() => cb(err))
+      if (cb) {
+        this._refuseWrite(
+          cb,
+          this._state & WRITABLE_ENDED ? TCPError.WRITE_AFTER_END() : TCPError.SOCKET_IS_CLOSED()
+        )
+      }
       return false
     }
 
     if (this._canCork()) {
-      if (this._corked === null && this._sentTurn !== binding.turn.count)
+      if (
+        this._corked === null &&
+        this._sentTurn !== binding.turn.count &&
+        (this._state & USER_CORKED) === 0
+      ) {
         return this._sendNow(chunk, cb)
+      }
       return this._cork(chunk, cb)
     }
 
@@ -544,10 +556,38 @@ module.exports = class Socket extends Duplex {
       length: chunk.byteLength
     })
 
+    // The stream emits its own 'drain' for this: one is enough.
+    if (!flushed) this._state &= ~NEED_DRAIN
+
     this._written++
     if (cb) this._addWriteCallback(this._written, cb)
 
     return flushed
+  }
+
+  // A write that never reaches the kernel is called back with its error after
+  // the writes before it and before end()'s callbacks, which wait at the end
+  // of the list: write callbacks are called in order.
+  _refuseWrite(cb, err) {
+    const callbacks = this._writeCallbacks
+    let i = callbacks === null ? 0 : callbacks.length
+    while (i > 0 && callbacks[i - 1].seq === Infinity) i--
+
+    if (i === 0) queueMicrotask(() => cb(err))
+    else callbacks.splice(i, 0, { seq: this._written, cb, err })
+  }
+
+  // As streamx's, a switch rather than a count; end() uncorks too.
+  cork() {
+    this._state |= USER_CORKED
+    super.cork()
+  }
+
+  uncork() {
+    if ((this._state & USER_CORKED) === 0) return
+    this._state &= ~USER_CORKED
+    super.uncork()
+    if (this._corked !== null) this._flush()
   }
 
   end(chunk, encoding, cb) {
@@ -561,15 +601,24 @@ module.exports = class Socket extends Duplex {
 
     cb = args.callback(cb, 'End callback')
 
-    if (chunk !== undefined && chunk !== null) this.write(chunk, encoding)
+    if (chunk !== undefined && chunk !== null) {
+      // Data after end() is refused, and so is the end that carries it.
+      if (this._state & WRITABLE_ENDED && !this.destroying) {
+        if (cb) this._refuseWrite(cb, TCPError.WRITE_AFTER_END())
+        return this
+      }
+      this.write(chunk, encoding)
+    }
 
     if (cb) {
-      if (this.destroying) queueMicrotask(() => cb(TCPError.SOCKET_IS_CLOSED()))
+      if (this.destroying) this._refuseWrite(cb, TCPError.SOCKET_IS_CLOSED())
+      else if (this._state & WRITE_FINISHED) queueMicrotask(() => cb(null))
       else this._afterFinish(cb)
     }
 
     if ((this._state & WRITABLE_ENDED) === 0 && !this.destroying) {
       this._state |= WRITABLE_ENDED
+      if (this._state & USER_CORKED) this.uncork()
       StreamxDuplex.end.call(this)
     }
 
@@ -671,6 +720,12 @@ module.exports = class Socket extends Duplex {
 
     if (this._corkedBytes < this._writableState.highWaterMark) return true
 
+    // Held for uncork(), which flushes and then owes a 'drain'.
+    if (this._state & USER_CORKED) {
+      this._state |= NEED_DRAIN
+      return false
+    }
+
     // A full buffer leaves now: when the kernel takes it all, as it mostly
     // does on a socket that keeps up, the writer may go on at once instead
     // of waiting for 'drain'.
@@ -686,7 +741,7 @@ module.exports = class Socket extends Duplex {
   // it returns.
   _flush(inWrite = false) {
     const chunks = this._corked
-    if (chunks === null) return
+    if (chunks === null || this._state & USER_CORKED) return
 
     const seq = this._corkedSeq
     const bytes = this._corkedBytes
@@ -732,14 +787,14 @@ module.exports = class Socket extends Duplex {
 
   _ondirectwrite(err) {
     this._state &= ~DIRECT_WRITE
-    this._flushed = this._directSeq
+    const seq = (this._flushed = this._directSeq)
 
     const waiting = this._waitingBatch
     this._waitingBatch = null
 
     if (err) {
-      err = this._annotate(err)
-      this._callWriteCallbacks(this._flushed, err)
+      err = this._writeFailure(err)
+      this._callWriteCallbacks(seq, err)
 
       // The stream waits for its batch before it can finish destroying.
       if (waiting !== null) {
@@ -750,9 +805,11 @@ module.exports = class Socket extends Duplex {
       return this.destroy(err)
     }
 
-    this._callWriteCallbacks(this._flushed, null)
-
+    // The batch queued behind goes first: a write made by one of the
+    // callbacks below must follow it.
     if (waiting !== null) this._writev(waiting.batch, waiting.cb)
+
+    this._callWriteCallbacks(seq, null)
 
     this._drainIfEmpty()
   }
@@ -1038,19 +1095,26 @@ module.exports = class Socket extends Duplex {
     this._flushed += this._pendingChunks
     this._pendingChunks = 0
 
-    if (err) err = this._annotate(err)
+    if (err) err = this._writeFailure(err)
 
     this._callWriteCallbacks(this._flushed, err)
 
     if (cb) cb(err)
   }
 
+  // A write cancelled because the socket closed never reached the peer; its
+  // callback hears why the socket closed, not libuv's ECANCELED.
+  _writeFailure(err) {
+    return err.code === 'ECANCELED' ? this._writeError() : this._annotate(err)
+  }
+
   // Write callbacks run in order once their chunk's batch completed, with
   // its error if it failed; those whose chunk never reached _writev get an
-  // error when the socket closes.
+  // error when the socket closes. end()'s callbacks wait at the end of the
+  // list (seq Infinity) for 'finish', or for the close that comes first.
   _addWriteCallback(seq, cb) {
     if (this._writeCallbacks === null) this._writeCallbacks = []
-    this._writeCallbacks.push({ seq, cb })
+    this._writeCallbacks.push({ seq, cb, err: null })
   }
 
   // Writes that will never reach the kernel. The error is made only when a
@@ -1061,6 +1125,9 @@ module.exports = class Socket extends Duplex {
     this._callWriteCallbacks(Infinity, this._writeError())
   }
 
+  // A callback that throws is reported as it would be on its own, from a
+  // microtask, and neither the callbacks after it nor the socket's own
+  // bookkeeping is skipped.
   _callWriteCallbacks(flushed, err) {
     const callbacks = this._writeCallbacks
     if (callbacks === null) return
@@ -1071,7 +1138,15 @@ module.exports = class Socket extends Duplex {
     if (i === 0) return
 
     const done = callbacks.splice(0, i)
-    for (const { cb } of done) cb(err)
+    for (const entry of done) {
+      try {
+        entry.cb(entry.err || err)
+      } catch (thrown) {
+        queueMicrotask(() => {
+          throw thrown
+        })
+      }
+    }
   }
 
   // ENOTCONN means the peer is already gone. Everything written before the
@@ -1079,7 +1154,13 @@ module.exports = class Socket extends Duplex {
   // still finishes; a reset shows up as a read error of its own.
   _onend(err, cb = this._pendingFinal) {
     this._pendingFinal = null
-    if (cb) cb(err && err.code !== 'ENOTCONN' ? this._annotate(err) : null)
+    if (err && err.code !== 'ENOTCONN') {
+      err = this._annotate(err)
+    } else {
+      err = null
+      this._state |= WRITE_FINISHED
+    }
+    if (cb) cb(err)
   }
 
   _onclose(handle) {
@@ -1241,17 +1322,16 @@ module.exports = class Socket extends Duplex {
     if (active) this.emit('timeout')
   }
 
+  // With the write callbacks, so that a close before 'finish' calls it back
+  // with them, before 'close' is emitted.
   _afterFinish(cb) {
-    const onfinish = () => {
-      this.off('close', onclose)
-      cb(null)
+    if (this._writeCallbacks === null) this._writeCallbacks = []
+    const callbacks = this._writeCallbacks
+
+    if (callbacks.length === 0 || callbacks[callbacks.length - 1].seq !== Infinity) {
+      this.once('finish', () => this._callWriteCallbacks(Infinity, null))
     }
-    const onclose = () => {
-      this.off('finish', onfinish)
-      cb(this._writeError())
-    }
-    this.once('finish', onfinish)
-    this.once('close', onclose)
+    callbacks.push({ seq: Infinity, cb, err: null })
   }
 
   _writeError() {
@@ -1373,9 +1453,10 @@ function chunkLength(data) {
   return data.length
 }
 
-function encode(string, encoding = 'utf8') {
+// No encoding (undefined or null, as Node.js takes it) is UTF-8.
+function encode(string, encoding) {
   try {
-    return Buffer.from(string, encoding)
+    return Buffer.from(string, encoding ?? 'utf8')
   } catch (err) {
     throw TCPError.INVALID_ARGUMENT(`Cannot encode a string as ${quote(encoding)}: ${err.message}`)
   }

@@ -1,0 +1,211 @@
+// Write and end() callbacks: called once each, in the order of the writes,
+// end()'s last, all before 'close'; with the error that kept the bytes from
+// the peer when they never reached it. And what cork() and 'drain' promise
+// around them.
+
+const test = require('brittle')
+const { tcp, listen, connect, collect, once } = require('./helpers')
+const { fixtureResult } = require('./fixtures/support')
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+// A server whose connections read nothing until resumed, so that a large
+// write stays in flight on the client.
+async function stalledServer(t) {
+  const accepted = []
+  const server = await listen(t, { pauseOnConnect: true }, (socket) => accepted.push(socket))
+  return { server, accepted }
+}
+
+test('a write made in the callback of a write in flight follows the writes queued before it', async (t) => {
+  const { server, accepted } = await stalledServer(t)
+  const client = connect(t, server.address().port, '127.0.0.1')
+  await once(client, 'connect')
+
+  client.write(Buffer.alloc(8 << 20, 'A'), () => {
+    client.write(Buffer.alloc(1000, 'C'))
+    client.end()
+  })
+  client.write(Buffer.alloc(1000, 'B'))
+
+  while (accepted.length === 0) await sleep(5)
+  const received = collect(accepted[0])
+  await sleep(50)
+  accepted[0].resume()
+
+  const data = await received
+  const order = []
+  for (const byte of data) if (order[order.length - 1] !== byte) order.push(byte)
+  t.is(String.fromCharCode(...order), 'ABC')
+  t.is(data.length, (8 << 20) + 2000)
+})
+
+test('a write callback that throws skips neither the other callbacks nor any bytes', async (t) => {
+  // In a process of its own: the callback's error is uncaught by design.
+  const result = await fixtureResult(t, 'throwing-write-callback.js')
+  if (!result) return
+
+  t.alike(result.errors, ['callback failed', 'callback failed'], 'each throw is reported')
+  for (const round of result.rounds) {
+    t.alike(round.calls, ['write 2 ok', 'write 3 ok', 'write 4 ok', 'end ok'], round.mode)
+    t.is(round.bytesWritten, result.total, round.mode + ': every byte written')
+  }
+  t.alike(result.received, [result.total, result.total], 'the peer received every byte')
+})
+
+test('writes cancelled by destroy() or a reset get SOCKET_IS_CLOSED or the reset, not ECANCELED', async (t) => {
+  for (const how of ['destroy', 'reset']) {
+    const { server, accepted } = await stalledServer(t)
+    const client = connect(t, server.address().port, '127.0.0.1')
+    await once(client, 'connect')
+
+    const calls = []
+    client.on('error', (err) => calls.push('error ' + err.code))
+    client.write(Buffer.alloc(32 << 20), (err) => calls.push('in flight ' + err?.code))
+    client.write(Buffer.alloc(1000), (err) => calls.push('queued ' + err?.code))
+    client.end((err) => calls.push('end ' + err?.code))
+    client.resume()
+
+    await sleep(50)
+    if (how === 'destroy') client.destroy()
+    else accepted[0].resetAndDestroy()
+
+    await once(client, 'close')
+    const code = how === 'destroy' ? 'SOCKET_IS_CLOSED' : 'ECONNRESET'
+    const expected = ['in flight ' + code, 'queued ' + code, 'end ' + code]
+    t.alike(calls, how === 'destroy' ? expected : [...expected, 'error ECONNRESET'], how)
+  }
+})
+
+test('every callback runs before close, in order, refused writes included', async (t) => {
+  const { server } = await stalledServer(t)
+
+  for (const how of ['end', 'destroy']) {
+    const client = connect(t, server.address().port, '127.0.0.1')
+    await once(client, 'connect')
+
+    const calls = []
+    const closed = once(client, 'close')
+    client.on('error', () => {})
+    client.on('close', () => calls.push('close'))
+    client.write(Buffer.alloc(16 << 20), (err) => calls.push('write 1 ' + (err?.code || 'ok')))
+    if (how === 'end') client.end((err) => calls.push('end ' + (err?.code || 'ok')))
+    else client.destroy()
+    client.write('late', (err) => calls.push('write 2 ' + err?.code))
+
+    await sleep(50)
+    client.destroy()
+    await closed
+
+    t.alike(
+      calls,
+      how === 'end'
+        ? ['write 1 SOCKET_IS_CLOSED', 'write 2 WRITE_AFTER_END', 'end SOCKET_IS_CLOSED', 'close']
+        : ['write 1 SOCKET_IS_CLOSED', 'write 2 SOCKET_IS_CLOSED', 'close'],
+      how
+    )
+  }
+
+  // A connect that fails: end()'s callback, then 'error', then 'close'.
+  const port = server.address().port
+  const closed = new Promise((resolve) => server.close(resolve))
+  for (const socket of server.connections) socket.destroy()
+  await closed
+  const refused = connect(t, port, '127.0.0.1')
+  const calls = []
+  refused.end((err) => calls.push('end ' + err.code))
+  refused.on('error', (err) => calls.push('error ' + err.code))
+  refused.on('close', () => calls.push('close'))
+  await once(refused, 'close')
+  t.alike(calls, ['end ECONNREFUSED', 'error ECONNREFUSED', 'close'])
+})
+
+test('end() after end(): data is refused; after finish, its callback succeeds at once', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.resume())
+  const client = connect(t, server.address().port, '127.0.0.1')
+  client.on('error', () => {})
+  await once(client, 'connect')
+
+  client.end('abc')
+  const [late] = await new Promise((resolve) => client.end('d', (...args) => resolve(args)))
+  t.is(late.code, 'WRITE_AFTER_END', 'end(data, cb) after end()')
+
+  await once(client, 'finish')
+  const [err] = await new Promise((resolve) => client.end((...args) => resolve(args)))
+  t.is(err, null, 'end(cb) after finish')
+  t.is(client.bytesWritten, 3)
+})
+
+test('a null encoding is the default, as in Node.js', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.pipe(socket))
+  const client = connect(t, server.address().port, '127.0.0.1')
+  const echoed = collect(client)
+  client.write('hé', null)
+  client.end('!', null)
+  t.is((await echoed).toString(), 'hé!')
+})
+
+test('cork() holds writes until uncork(); end() uncorks', async (t) => {
+  const arrivals = []
+  const start = Date.now()
+  const server = await listen(t, {}, (socket) => {
+    socket.on('data', (data) => arrivals.push([data.toString(), Date.now() - start]))
+  })
+  const client = connect(t, server.address().port, '127.0.0.1')
+  await once(client, 'connect')
+
+  const calls = []
+  client.cork()
+  client.write('a', () => calls.push('a'))
+  client.write('b', () => calls.push('b'))
+  await sleep(100)
+  t.alike(arrivals, [], 'nothing sent while corked')
+  t.alike(calls, [], 'nor called back')
+  t.is(client.writableLength, 2)
+
+  client.uncork()
+  while (arrivals.length === 0) await sleep(5)
+  t.is(arrivals[0][0], 'ab', 'sent together on uncork()')
+  t.alike(calls, ['a', 'b'])
+
+  client.cork()
+  client.write('c')
+  client.end('d')
+  const [socket] = server.connections
+  await once(socket, 'end')
+  t.is(arrivals.map(([data]) => data).join(''), 'abcd', 'end() sent what cork() held')
+})
+
+test('cork() past the high-water mark returns false, and uncork() brings one drain', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.resume())
+  const client = connect(t, server.address().port, '127.0.0.1')
+  await once(client, 'connect')
+
+  let drains = 0
+  client.on('drain', () => drains++)
+  client.cork()
+  t.is(client.write(Buffer.alloc(1000)), true)
+  t.is(client.write(Buffer.alloc(20000)), false, 'over the high-water mark')
+  client.uncork()
+  await sleep(50)
+  t.is(drains, 1)
+})
+
+test('one backpressure episode brings one drain, whichever queue the writes waited in', async (t) => {
+  const { server, accepted } = await stalledServer(t)
+  const client = connect(t, server.address().port, '127.0.0.1')
+  await once(client, 'connect')
+
+  let drains = 0
+  client.on('drain', () => drains++)
+  t.is(client.write(Buffer.alloc(8 << 20)), false, 'left in flight')
+  t.is(client.write(Buffer.alloc(20000)), false, 'queued behind it')
+  t.is(client.write(Buffer.alloc(20000)), false)
+
+  while (accepted.length === 0) await sleep(5)
+  accepted[0].resume()
+  await once(client, 'drain')
+  await sleep(100)
+  t.is(drains, 1)
+  t.is(client.writableLength, 0)
+})
