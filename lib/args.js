@@ -30,7 +30,7 @@ exports.host = function host(value) {
 
   if (value.length > 253) throw TCPError.INVALID_HOST('Host is longer than 253 characters')
 
-  if (ip.isIP(value) !== 0 && !ip.isAddress(value)) {
+  if (value.length > constants.address.MAX_LENGTH && ip.isIP(value) !== 0) {
     throw TCPError.INVALID_HOST(
       `An IP address is at most ${constants.address.MAX_LENGTH} characters long`
     )
@@ -42,6 +42,8 @@ exports.host = function host(value) {
 // An IP literal host must be of the family asked for, and of the local
 // address's: no lookup could change that later.
 function sameFamily(host, family, localAddress) {
+  if (family === 0 && localAddress === null) return
+
   const literal = ip.isIP(host)
   const local = localAddress === null ? 0 : ip.isIP(localAddress)
 
