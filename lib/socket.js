@@ -449,6 +449,9 @@ module.exports = class Socket extends Duplex {
   [Symbol.asyncIterator]() {
     const socket = this
 
+    // Iterating is asking to read, as resume() is.
+    this._endPauseOnConnect()
+
     let error = null
     let waiting = null
 
@@ -866,13 +869,15 @@ module.exports = class Socket extends Duplex {
   }
 
   resume() {
-    // A read streamx asked for while paused on connect is still owed.
-    if (this._state & PAUSE_ON_CONNECT) {
-      this._state &= ~PAUSE_ON_CONNECT
-      this._startReading()
-    }
-
+    this._endPauseOnConnect()
     return super.resume()
+  }
+
+  // A read streamx asked for while paused on connect is still owed.
+  _endPauseOnConnect() {
+    if ((this._state & PAUSE_ON_CONNECT) === 0) return
+    this._state &= ~PAUSE_ON_CONNECT
+    this._startReading()
   }
 
   // Called by the server for an accepted connection, with the server's

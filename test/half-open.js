@@ -146,3 +146,19 @@ test('async iteration over a socket destroyed meanwhile throws an error with a c
   t.ok(error, 'the loop threw')
   t.ok(error && typeof error.code === 'string', `with a code (${error && error.code})`)
 })
+
+test('async iteration reads a socket paused on connect, as resume() would', async (t) => {
+  const chunks = []
+  let done = null
+  const finished = new Promise((resolve) => (done = resolve))
+
+  const server = await listen(t, { pauseOnConnect: true }, async (socket) => {
+    for await (const chunk of socket) chunks.push(chunk)
+    done()
+  })
+
+  const client = connect(t, server.address().port, '127.0.0.1')
+  client.end('paused, then iterated')
+  await finished
+  t.is(Buffer.concat(chunks).toString(), 'paused, then iterated')
+})
