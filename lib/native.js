@@ -43,7 +43,12 @@ const lone = new Uint32Array(
 
       if (slab !== undefined) loneSlab = slab
 
-      const data = lone[0] === END ? null : loneSlab
+      let data = null
+      if (lone[0] !== END) {
+        data = loneSlab = usable(loneSlab)
+        if (data === null) return this._onread(SLAB_LOST(), null, 0, 0)
+      }
+
       if (!this._onread(null, data, lone[1], lone[2])) lone[3] = 1
     },
     // Every read of one loop iteration: the socket of each, the slabs they
@@ -61,7 +66,15 @@ const lone = new Uint32Array(
       let full = null
 
       for (let i = 0, j = 0; i < count; i++, j += 3) {
-        const slab = view[j] === END ? null : slabs[view[j]]
+        let slab = null
+        if (view[j] !== END) {
+          slab = slabs[view[j]] = usable(slabs[view[j]])
+          if (slab === null) {
+            sockets[i]._onread(SLAB_LOST(), null, 0, 0)
+            continue
+          }
+        }
+
         if (!sockets[i]._onread(null, slab, view[j + 1], view[j + 2])) {
           if (full === null) full = []
           full.push(i)
@@ -84,6 +97,25 @@ const lone = new Uint32Array(
     }
   )
 )
+
+// A slab is never empty: one of byte length 0 was detached by the program
+// (chunk.buffer.transfer(), say), and the addon gives its memory a new
+// ArrayBuffer. Null if it cannot, which only a bug in the addon would cause.
+function usable(slab) {
+  if (slab.byteLength !== 0) return slab
+
+  try {
+    return binding.reviveSlab(slab)
+  } catch {
+    return null
+  }
+}
+
+function SLAB_LOST() {
+  const err = new Error('The read buffer was detached and could not be recovered')
+  err.code = 'EFAULT'
+  return err
+}
 
 binding.turn = turn
 

@@ -35,7 +35,10 @@ bare_tcp__module_destroy(bare_tcp_module_t *module) {
     *refs[i] = NULL;
   }
 
-  if (module->slab) js_delete_reference(env, module->slab);
+  if (module->slab) {
+    js_delete_reference(env, module->slab);
+    js_release_arraybuffer_backing_store(env, module->slab_store);
+  }
 
   if (module->reserve_fd >= 0) close(module->reserve_fd);
 

@@ -42,6 +42,11 @@ bare_tcp__align8(size_t n) {
 }
 
 typedef struct {
+  js_ref_t *ref;
+  js_arraybuffer_backing_store_t *store;
+} bare_tcp_slab_t;
+
+typedef struct {
   bare_tcp_t *handle;
   js_ref_t *slab;
   uint32_t offset;
@@ -59,7 +64,7 @@ struct bare_tcp_reads_s {
   size_t cap;
 
   /* Slabs replaced while reads in the batch still point into them. */
-  js_ref_t **retired;
+  bare_tcp_slab_t *retired;
   size_t retired_len;
   size_t retired_cap;
 
@@ -112,7 +117,8 @@ bare_tcp__release_retired(bare_tcp_reads_t *reads) {
   js_env_t *env = reads->module->env;
 
   for (size_t i = 0; i < reads->retired_len; i++) {
-    js_delete_reference(env, reads->retired[i]);
+    js_delete_reference(env, reads->retired[i].ref);
+    js_release_arraybuffer_backing_store(env, reads->retired[i].store);
   }
 
   reads->retired_len = 0;
@@ -221,7 +227,7 @@ bare_tcp__deliver_many(bare_tcp_reads_t *reads, size_t count) {
   js_value_t **slabs = &sockets[count];
 
   for (size_t i = 0; i < slabs_len; i++) {
-    js_ref_t *slab = i < reads->retired_len ? reads->retired[i] : module->slab;
+    js_ref_t *slab = i < reads->retired_len ? reads->retired[i].ref : module->slab;
 
     if (slab) {
       err = js_get_reference_value(env, slab, &slabs[i]);
@@ -243,7 +249,7 @@ bare_tcp__deliver_many(bare_tcp_reads_t *reads, size_t count) {
 
     if (entry->slab) {
       slab = entry->slab == module->slab ? (uint32_t) reads->retired_len : 0;
-      while (slab < reads->retired_len && reads->retired[slab] != entry->slab) slab++;
+      while (slab < reads->retired_len && reads->retired[slab].ref != entry->slab) slab++;
     }
 
     meta[i * 3] = slab;
@@ -525,7 +531,7 @@ bare_tcp__replace_slab(bare_tcp_module_t *module, size_t len) {
   js_env_t *env = module->env;
   bare_tcp_reads_t *reads = module->reads;
 
-  if (module->slab && reads->len > 0 && !bare_tcp__grow((void **) &reads->retired, &reads->retired_cap, reads->retired_len, sizeof(js_ref_t *))) {
+  if (module->slab && reads->len > 0 && !bare_tcp__grow((void **) &reads->retired, &reads->retired_cap, reads->retired_len, sizeof(bare_tcp_slab_t))) {
     return false;
   }
 
@@ -535,17 +541,22 @@ bare_tcp__replace_slab(bare_tcp_module_t *module, size_t len) {
 
   js_value_t *slab;
   void *data;
-  bool created = js_create_unsafe_arraybuffer(env, len, &data, &slab) == 0;
+  js_arraybuffer_backing_store_t *store;
+  bool created = js_create_unsafe_arraybuffer(env, len, &data, &slab) == 0 &&
+    js_get_arraybuffer_backing_store(env, slab, &store) == 0;
 
   if (created) {
     if (module->slab && reads->len > 0) {
-      reads->retired[reads->retired_len++] = module->slab;
+      reads->retired[reads->retired_len++] = (bare_tcp_slab_t){module->slab, module->slab_store};
     } else if (module->slab) {
       js_delete_reference(env, module->slab);
+      js_release_arraybuffer_backing_store(env, module->slab_store);
     }
 
     err = js_create_reference(env, slab, 1, &module->slab);
     assert(err == 0);
+
+    module->slab_store = store;
 
     // New until its first step is looked at (bare_tcp__prefault).
     reads->prefaulted = 0;
@@ -714,4 +725,72 @@ bare_tcp_resume(js_env_t *env, js_callback_info_t *info) {
   handle->state |= bare_tcp_state_reading;
 
   return NULL;
+}
+
+/*
+ * revive_slab(slab): the program detached a slab's ArrayBuffer (through
+ * chunk.buffer.transfer(), say) while reads still point into it. Its memory
+ * is alive, held by slab_store or a retired slab's store, and a new
+ * ArrayBuffer over it takes the old one's place for the reads still to be
+ * delivered. The current slab is then used no more: the next read takes a
+ * new one, so that memory the program now owns is not written again.
+ */
+js_value_t *
+bare_tcp_revive_slab(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 1;
+  js_value_t *argv[1];
+  bare_tcp_module_t *module;
+  err = js_get_callback_info(env, info, &argc, argv, NULL, (void **) &module);
+  assert(err == 0);
+
+  bare_tcp_reads_t *reads = module->reads;
+
+  js_ref_t **ref = NULL;
+  js_arraybuffer_backing_store_t *store = NULL;
+
+  for (size_t i = 0; i <= reads->retired_len && ref == NULL; i++) {
+    js_ref_t **candidate = i < reads->retired_len ? &reads->retired[i].ref : &module->slab;
+    if (argc < 1 || *candidate == NULL) continue;
+
+    js_value_t *value;
+    err = js_get_reference_value(env, *candidate, &value);
+    assert(err == 0);
+
+    bool equal;
+    err = js_strict_equals(env, value, argv[0], &equal);
+    assert(err == 0);
+
+    if (equal) {
+      ref = candidate;
+      store = i < reads->retired_len ? reads->retired[i].store : module->slab_store;
+    }
+  }
+
+  if (ref == NULL) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Not a read buffer in use");
+    return NULL;
+  }
+
+  js_value_t *result;
+  void *data;
+  size_t len;
+  err = js_create_arraybuffer_with_backing_store(env, store, &data, &len, &result);
+  if (err < 0) return NULL;
+
+  js_ref_t *revived;
+  err = js_create_reference(env, result, 1, &revived);
+  assert(err == 0);
+
+  for (size_t i = 0; i < reads->len; i++) {
+    if (reads->entries[i].slab == *ref) reads->entries[i].slab = revived;
+  }
+
+  if (*ref == module->slab) module->slab_used = module->slab_len;
+
+  js_delete_reference(env, *ref);
+  *ref = revived;
+
+  return result;
 }

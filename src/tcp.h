@@ -97,6 +97,9 @@ struct bare_tcp_module_s {
    * view JavaScript keeps alive keeps its slab alive, which bounds what a
    * retained chunk can cost to one slab. */
   js_ref_t *slab;
+  /* Held while the slab is read into, so that its memory outlives an
+   * ArrayBuffer the program detached (see bare_tcp_revive_slab). */
+  js_arraybuffer_backing_store_t *slab_store;
   char *slab_data;
   size_t slab_len;
   size_t slab_used;
@@ -291,6 +294,9 @@ bare_tcp__reads_setup(bare_tcp_module_t *module);
 
 js_value_t *
 bare_tcp_resume(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_revive_slab(js_env_t *env, js_callback_info_t *info);
 
 /* stream.c: writing, shutdown. */
 

@@ -320,3 +320,16 @@ test('a readBufferSize that is not a multiple of 8 never reads past the shared b
   t.ok(result.intact, 'in order and unchanged')
   t.alike(result.sizes.slice(0, 2), [200000, 200001], 'a short read, then a full one')
 })
+
+test('a program that detaches the shared read buffer (transfer()) loses no read and frees nothing in use', async (t) => {
+  const result = await fixtureResult(t, 'transfer-slab.js', [], { flags: ['--expose-gc'] })
+  if (!result) return
+
+  t.alike(result.errors, [], 'no error, nothing uncaught')
+  t.is(result.results.length, 2)
+  for (const { mode, received } of result.results) {
+    t.is(received[0], result.expected, mode + ': the socket whose chunk was detached')
+    t.is(received[1], result.expected, mode + ': another socket reading beside it')
+  }
+  t.ok(result.results[0].keptBytes > 0, 'the program keeps what it transferred')
+})
