@@ -534,12 +534,23 @@ module.exports = class Socket extends Duplex {
 
     if (this._state & WRITABLE_ENDED || this.destroying) {
       if (cb) {
-        this._refuseWrite(
+        this._callBackInOrder(
           cb,
-          this._state & WRITABLE_ENDED ? TCPError.WRITE_AFTER_END() : TCPError.SOCKET_IS_CLOSED()
+          this._state & WRITABLE_ENDED ? TCPError.WRITE_AFTER_END() : TCPError.SOCKET_IS_CLOSED(),
+          false
         )
       }
       return false
+    }
+
+    // Nothing to send: no queue for it to wait in (the stream's loses count
+    // of an empty chunk behind others), only its place among the callbacks.
+    if (chunk.byteLength === 0) {
+      if (cb) this._callBackInOrder(cb, null, false)
+      return (
+        (this._state & NEED_DRAIN) === 0 &&
+        this._writableState.buffered < this._writableState.highWaterMark
+      )
     }
 
     if (this._canCork()) {
@@ -568,29 +579,34 @@ module.exports = class Socket extends Duplex {
     return flushed
   }
 
-  // A write that never reaches the kernel is called back with its error after
-  // the writes before it and before end()'s callbacks, which wait at the end
-  // of the list: write callbacks are called in order.
-  _refuseWrite(cb, err) {
+  // A write with nothing to send (refused, or empty) is called back after
+  // the writes before it, and before end()'s callbacks, which wait at the end
+  // of the list; a refused end() after those. Write callbacks are called in
+  // order.
+  _callBackInOrder(cb, err, isEnd) {
     const callbacks = this._writeCallbacks
     let i = callbacks === null ? 0 : callbacks.length
-    while (i > 0 && callbacks[i - 1].seq === Infinity) i--
+    if (!isEnd) while (i > 0 && callbacks[i - 1].seq === Infinity) i--
 
     if (i === 0) queueMicrotask(() => cb(err))
-    else callbacks.splice(i, 0, { seq: this._written, cb, err })
+    else callbacks.splice(i, 0, { seq: isEnd ? Infinity : this._written, cb, err })
   }
 
-  // As streamx's, a switch rather than a count; end() uncorks too.
+  // As streamx's, a switch rather than a count. After end() there is nothing
+  // left to hold.
   cork() {
+    if (this._state & WRITABLE_ENDED || this.destroying) return
     this._state |= USER_CORKED
     super.cork()
   }
 
+  // What cork() held leaves now; as for a write, its callbacks and 'drain'
+  // come after uncork() returns.
   uncork() {
     if ((this._state & USER_CORKED) === 0) return
     this._state &= ~USER_CORKED
     super.uncork()
-    if (this._corked !== null) this._flush()
+    if (this._corked !== null) this._flush(true)
   }
 
   end(chunk, encoding, cb) {
@@ -607,21 +623,28 @@ module.exports = class Socket extends Duplex {
     if (chunk !== undefined && chunk !== null) {
       // Data after end() is refused, and so is the end that carries it.
       if (this._state & WRITABLE_ENDED && !this.destroying) {
-        if (cb) this._refuseWrite(cb, TCPError.WRITE_AFTER_END())
+        if (cb) this._callBackInOrder(cb, TCPError.WRITE_AFTER_END(), false)
         return this
       }
       this.write(chunk, encoding)
     }
 
     if (cb) {
-      if (this.destroying) this._refuseWrite(cb, TCPError.SOCKET_IS_CLOSED())
-      else if (this._state & WRITE_FINISHED) queueMicrotask(() => cb(null))
-      else this._afterFinish(cb)
+      if (this._state & WRITE_FINISHED) queueMicrotask(() => cb(null))
+      else if (this.destroying) this._callBackInOrder(cb, TCPError.SOCKET_IS_CLOSED(), true)
+      else this._addWriteCallback(Infinity, cb)
     }
 
     if ((this._state & WRITABLE_ENDED) === 0 && !this.destroying) {
       this._state |= WRITABLE_ENDED
-      if (this._state & USER_CORKED) this.uncork()
+
+      // What cork() held leaves with the end (_final flushes it), and no
+      // 'drain' follows an end.
+      if (this._state & USER_CORKED) {
+        this._state &= ~USER_CORKED
+        super.uncork()
+      }
+
       StreamxDuplex.end.call(this)
     }
 
@@ -779,7 +802,8 @@ module.exports = class Socket extends Duplex {
 
     this._flushed = seq
     this._afterFlush(seq, null, inWrite)
-    this._drainIfEmpty()
+    if (inWrite) queueMicrotask(() => this._drainIfEmpty())
+    else this._drainIfEmpty()
   }
 
   _afterFlush(seq, err, inWrite) {
@@ -808,11 +832,13 @@ module.exports = class Socket extends Duplex {
       return this.destroy(err)
     }
 
-    // The batch queued behind goes first: a write made by one of the
-    // callbacks below must follow it.
-    if (waiting !== null) this._writev(waiting.batch, waiting.cb)
+    // A write made by one of the callbacks must follow the batch queued
+    // behind: counted as pending, that batch keeps it out of the cork.
+    if (waiting !== null) this._pendingChunks = waiting.batch.length
 
     this._callWriteCallbacks(seq, null)
+
+    if (waiting !== null) this._writev(waiting.batch, waiting.cb)
 
     this._drainIfEmpty()
   }
@@ -821,9 +847,11 @@ module.exports = class Socket extends Duplex {
   // emits its own for writes that went through its queue.
   _drainIfEmpty() {
     if (
-      (this._state & (NEED_DRAIN | DIRECT_WRITE)) === NEED_DRAIN &&
+      (this._state & (NEED_DRAIN | DIRECT_WRITE | WRITABLE_ENDED)) === NEED_DRAIN &&
       this._corked === null &&
-      this._writableState.queue.length === 0
+      this._pendingChunks === 0 &&
+      this._writableState.queue.length === 0 &&
+      !this.destroying
     ) {
       this._state &= ~NEED_DRAIN
       this.emit('drain')
@@ -1095,16 +1123,20 @@ module.exports = class Socket extends Duplex {
     else this._afterWritev(err, this._pendingWrite)
   }
 
+  // The stream hears first, so that its 'drain' comes before the callbacks,
+  // as in Node.js; a write queued meanwhile may go out during cb().
   _afterWritev(err, cb) {
     this._pendingWrite = null
-    this._flushed += this._pendingChunks
+    const flushed = (this._flushed += this._pendingChunks)
     this._pendingChunks = 0
 
     if (err) err = this._writeFailure(err)
 
-    this._callWriteCallbacks(this._flushed, err)
-
     if (cb) cb(err)
+
+    this._callWriteCallbacks(flushed, err)
+
+    if (!err) this._drainIfEmpty()
   }
 
   // A write cancelled because the socket closed never reached the peer; its
@@ -1157,6 +1189,8 @@ module.exports = class Socket extends Duplex {
   // ENOTCONN means the peer is already gone. Everything written before the
   // end had already reached the kernel, so, as in Node.js, the writable side
   // still finishes; a reset shows up as a read error of its own.
+  // end()'s callbacks run here, before the stream emits 'finish' (as in
+  // Node.js), whatever its listeners do; on failure, at close.
   _onend(err, cb = this._pendingFinal) {
     this._pendingFinal = null
     if (err && err.code !== 'ENOTCONN') {
@@ -1164,8 +1198,20 @@ module.exports = class Socket extends Duplex {
     } else {
       err = null
       this._state |= WRITE_FINISHED
+      this._callEndCallbacks()
     }
     if (cb) cb(err)
+  }
+
+  // Only once every write before the end was called back: an unflushed
+  // write ahead of them holds them to the close, and its error.
+  _callEndCallbacks() {
+    const callbacks = this._writeCallbacks
+    if (callbacks === null || callbacks.length === 0) return
+    this._callWriteCallbacks(this._flushed, null)
+    if (callbacks.length > 0 && callbacks[0].seq === Infinity) {
+      this._callWriteCallbacks(Infinity, null)
+    }
   }
 
   _onclose(handle) {
@@ -1325,18 +1371,6 @@ module.exports = class Socket extends Duplex {
     state.idleAtTimeout = idle
 
     if (active) this.emit('timeout')
-  }
-
-  // With the write callbacks, so that a close before 'finish' calls it back
-  // with them, before 'close' is emitted.
-  _afterFinish(cb) {
-    if (this._writeCallbacks === null) this._writeCallbacks = []
-    const callbacks = this._writeCallbacks
-
-    if (callbacks.length === 0 || callbacks[callbacks.length - 1].seq !== Infinity) {
-      this.once('finish', () => this._callWriteCallbacks(Infinity, null))
-    }
-    callbacks.push({ seq: Infinity, cb, err: null })
   }
 
   _writeError() {

@@ -209,3 +209,103 @@ test('one backpressure episode brings one drain, whichever queue the writes wait
   t.is(drains, 1)
   t.is(client.writableLength, 0)
 })
+
+test('cork() after end() holds nothing: everything written is sent and called back', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.resume())
+
+  for (const when of ['connected', 'before connect']) {
+    const client = connect(t, server.address().port, '127.0.0.1')
+    if (when === 'connected') await once(client, 'connect')
+
+    const calls = []
+    client.write('A', (err) => calls.push('A ' + err))
+    client.write('B', (err) => calls.push('B ' + err))
+    client.end((err) => calls.push('end ' + err))
+    client.cork()
+    await once(client, 'finish')
+    t.alike(calls, ['A null', 'B null', 'end null'], when)
+    t.is(client.bytesWritten, 2, when + ': both bytes sent')
+  }
+})
+
+test("a write that returned false brings 'drain', whichever way the writes after it went", async (t) => {
+  const { server, accepted } = await stalledServer(t)
+  const client = connect(t, server.address().port, '127.0.0.1')
+  await once(client, 'connect')
+
+  let drains = 0
+  client.on('drain', () => drains++)
+  const calls = []
+  t.is(
+    client.write(Buffer.alloc(8 << 20), () => calls.push('big')),
+    false
+  )
+  client.cork()
+  client.write('x', () => calls.push('x'))
+  client.write('', () => calls.push('empty'))
+
+  while (accepted.length === 0) await sleep(5)
+  accepted[0].resume()
+  await sleep(100)
+  client.uncork()
+  await once(client, 'drain')
+  t.alike(calls, ['big', 'x', 'empty'], 'the empty write in its place')
+  await sleep(50)
+  t.is(drains, 1)
+})
+
+test("end() callbacks come before 'finish' listeners; no 'drain' after end() or destroy()", async (t) => {
+  const { server, accepted } = await stalledServer(t)
+  const client = connect(t, server.address().port, '127.0.0.1')
+  await once(client, 'connect')
+
+  const order = []
+  client.on('drain', () => order.push('drain'))
+  client.on('finish', () => order.push('finish'))
+  client.cork()
+  t.is(client.write(Buffer.alloc(20000)), false)
+  client.end(() => order.push('end cb'))
+
+  while (accepted.length === 0) await sleep(5)
+  accepted[0].resume()
+  await once(client, 'finish')
+  t.alike(order, ['end cb', 'finish'])
+
+  const other = connect(t, server.address().port, '127.0.0.1')
+  await once(other, 'connect')
+  let drained = false
+  other.on('drain', () => (drained = true))
+  other.on('error', () => {})
+  t.is(
+    other.write(Buffer.alloc(16 << 20), () => other.destroy()),
+    false
+  )
+  while (accepted.length < 2) await sleep(5)
+  accepted[1].resume()
+  await once(other, 'close')
+  t.absent(drained, "no 'drain' on a destroyed socket")
+})
+
+test('uncork() and end() call nothing back before they return; end() callbacks keep their order', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.resume())
+  const client = connect(t, server.address().port, '127.0.0.1')
+  await once(client, 'connect')
+
+  let inside = false
+  let calledInside = false
+  client.cork()
+  client.write('a', () => (calledInside = calledInside || inside))
+  inside = true
+  client.uncork()
+  inside = false
+  t.absent(calledInside, 'not inside uncork()')
+  await sleep(20)
+
+  const calls = []
+  const closed = once(client, 'close')
+  client.end((err) => calls.push('end 1 ' + err?.code))
+  client.destroy()
+  client.end((err) => calls.push('end 2 ' + err?.code))
+  await closed
+  t.alike(calls, ['end 1 SOCKET_IS_CLOSED', 'end 2 SOCKET_IS_CLOSED'])
+})
