@@ -194,8 +194,14 @@ module.exports = class Socket extends Duplex {
     return this._writableState.buffered + this._corkedBytes + this._currentCounters()[2]
   }
 
-  // bare-pipe IPC: the handle to send, or to receive a descriptor into.
+  // bare-pipe IPC: the handle to send, or to receive a descriptor into. A
+  // connecting socket has neither: its attempts own their handles, and one
+  // made here would be left behind by the connection.
   get [ipcHandle]() {
+    if (this._state & CONNECTING) {
+      throw TCPError.SOCKET_ALREADY_CONNECTED('A connecting socket has no handle to pass yet')
+    }
+
     if (this._handle === null && !this.destroying) {
       this._handle = binding.init(this, this._readBufferSize)
       if (this._state & UNREFED) binding.ref(this._handle, false)
@@ -802,6 +808,8 @@ module.exports = class Socket extends Duplex {
 
     this._flushed = seq
     this._afterFlush(seq, null, inWrite)
+
+    if ((this._state & NEED_DRAIN) === 0) return
     if (inWrite) queueMicrotask(() => this._drainIfEmpty())
     else this._drainIfEmpty()
   }

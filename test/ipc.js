@@ -34,3 +34,15 @@ test('a connected socket sent to another process over bare-pipe keeps working th
   t.is(code, 0, stderr)
   t.is(stdout.trim(), `child speaking on port ${localPort}`)
 })
+
+test('a connecting socket has no IPC handle to give, and leaves none behind', async (t) => {
+  const server = await listen(t)
+  const socket = tcp.createConnection(server.address().port, '127.0.0.1')
+  t.teardown(() => socket.destroy())
+
+  t.exception(() => socket[Symbol.for('bare.ipc.handle')], /SOCKET_ALREADY_CONNECTED/)
+
+  await once(socket, 'connect')
+  const handle = socket[Symbol.for('bare.ipc.handle')]
+  t.is(handle, socket._handle, 'once connected, the handle of the connection')
+})
