@@ -582,7 +582,9 @@ module.exports = class Socket extends Duplex {
     this._written++
     if (cb) this._addWriteCallback(this._written, cb)
 
-    return flushed
+    // While the 'drain' of an earlier write is owed, every write says so, as
+    // in Node.js.
+    return flushed && (this._state & NEED_DRAIN) === 0
   }
 
   // A write with nothing to send (refused, or empty) is called back after

@@ -199,6 +199,7 @@ test('one backpressure episode brings one drain, whichever queue the writes wait
   let drains = 0
   client.on('drain', () => drains++)
   t.is(client.write(Buffer.alloc(8 << 20)), false, 'left in flight')
+  t.is(client.write(Buffer.alloc(10)), false, "a small one behind it too, while 'drain' is owed")
   t.is(client.write(Buffer.alloc(20000)), false, 'queued behind it')
   t.is(client.write(Buffer.alloc(20000)), false)
 
