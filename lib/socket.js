@@ -592,12 +592,22 @@ module.exports = class Socket extends Duplex {
   // of the list; a refused end() after those. Write callbacks are called in
   // order.
   _callBackInOrder(cb, err, isEnd) {
+    if (this._writeCallbacks === null) this._writeCallbacks = []
     const callbacks = this._writeCallbacks
-    let i = callbacks === null ? 0 : callbacks.length
+
+    let i = callbacks.length
     if (!isEnd) while (i > 0 && callbacks[i - 1].seq === Infinity) i--
 
-    if (i === 0) queueMicrotask(() => cb(err))
-    else callbacks.splice(i, 0, { seq: isEnd ? Infinity : this._written, cb, err })
+    if (isEnd && i === 0) return queueMicrotask(() => cb(err))
+
+    callbacks.splice(i, 0, { seq: isEnd ? Infinity : this._written, cb, err })
+
+    // Nothing ahead of it left to complete: it is due, unless a write made
+    // before it (corked, say) is called back first, which calls it too. An
+    // empty write before the connection waits for it (_onconnected).
+    if (!isEnd && this._written <= this._flushed && (err !== null || this._connected())) {
+      queueMicrotask(() => this._callWriteCallbacks(this._flushed, null))
+    }
   }
 
   // As streamx's, a switch rather than a count. After end() there is nothing
@@ -629,9 +639,14 @@ module.exports = class Socket extends Duplex {
     cb = args.callback(cb, 'End callback')
 
     if (chunk !== undefined && chunk !== null) {
-      // Data after end() is refused, and so is the end that carries it.
-      if (this._state & WRITABLE_ENDED && !this.destroying) {
-        if (cb) this._callBackInOrder(cb, TCPError.WRITE_AFTER_END(), false)
+      // Data after end() or destroy() is refused, and so is the end that
+      // carries it.
+      if (this._state & WRITABLE_ENDED || this.destroying) {
+        if (cb) {
+          const err =
+            this._state & WRITABLE_ENDED ? TCPError.WRITE_AFTER_END() : TCPError.SOCKET_IS_CLOSED()
+          this._callBackInOrder(cb, err, false)
+        }
         return this
       }
       this.write(chunk, encoding)
@@ -733,7 +748,7 @@ module.exports = class Socket extends Duplex {
     this._send(chunk, seq, true)
 
     if ((this._state & DIRECT_WRITE) === 0 || chunk.byteLength < this._writableState.highWaterMark)
-      return true
+      return (this._state & NEED_DRAIN) === 0
 
     this._state |= NEED_DRAIN
     return false
@@ -752,7 +767,9 @@ module.exports = class Socket extends Duplex {
     this._corkedBytes += chunk.byteLength
     this._corkedSeq = seq
 
-    if (this._corkedBytes < this._writableState.highWaterMark) return true
+    if (this._corkedBytes < this._writableState.highWaterMark) {
+      return (this._state & NEED_DRAIN) === 0
+    }
 
     // Held for uncork(), which flushes and then owes a 'drain'.
     if (this._state & USER_CORKED) {
@@ -1031,6 +1048,11 @@ module.exports = class Socket extends Duplex {
       const cb = this._pendingOpen
       this._pendingOpen = null
       cb(null)
+    }
+
+    // Empty writes made before the connection are due now.
+    if (this._writeCallbacks !== null && this._writeCallbacks.length > 0) {
+      queueMicrotask(() => this._callWriteCallbacks(this._flushed, null))
     }
 
     this.emit('connect')

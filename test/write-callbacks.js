@@ -310,3 +310,58 @@ test('uncork() and end() call nothing back before they return; end() callbacks k
   await closed
   t.alike(calls, ['end 1 SOCKET_IS_CLOSED', 'end 2 SOCKET_IS_CLOSED'])
 })
+
+test('empty writes are called back in their place, and never succeed for a write that fails', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.resume())
+  const client = connect(t, server.address().port, '127.0.0.1')
+  await once(client, 'connect')
+
+  const calls = []
+  client.write('a')
+  client.write('b')
+  client.write('', () => calls.push('empty'))
+  client.write('c', () => calls.push('c'))
+  await new Promise((resolve) => client.end(resolve))
+  t.alike(calls, ['empty', 'c'])
+
+  // Before the connection, and the connection fails.
+  const port = server.address().port
+  const closed = new Promise((resolve) => server.close(resolve))
+  for (const socket of server.connections) socket.destroy()
+  await closed
+  const refused = connect(t, port, '127.0.0.1')
+  refused.on('error', () => {})
+  const results = []
+  refused.write('', (err) => results.push('empty ' + err?.code))
+  refused.write('x', (err) => results.push('x ' + err?.code))
+  await once(refused, 'close')
+  t.alike(results, ['empty ECONNREFUSED', 'x ECONNREFUSED'])
+})
+
+test('end(data, cb) after the socket finished or closed is refused', async (t) => {
+  const server = await listen(t, {}, (socket) => {
+    socket.resume()
+    socket.end()
+  })
+  const client = connect(t, server.address().port, '127.0.0.1')
+  client.resume()
+  client.end()
+  await once(client, 'close')
+
+  const [err] = await new Promise((resolve) => client.end('late', (...args) => resolve(args)))
+  t.is(err.code, 'WRITE_AFTER_END')
+})
+
+test("while 'drain' is owed, every write returns false, on every path", async (t) => {
+  const server = await listen(t, {}, (socket) => socket.resume())
+  const client = connect(t, server.address().port, '127.0.0.1')
+  await once(client, 'connect')
+
+  client.cork()
+  t.is(client.write(Buffer.alloc(70000)), false, 'held past the high-water mark')
+  client.uncork()
+  t.is(client.write('x'), false, 'the next write, drain still owed')
+  await once(client, 'drain')
+  await sleep(10)
+  t.is(client.write('y'), true, 'after drain')
+})
