@@ -64,6 +64,7 @@ module.exports = class Socket extends Duplex {
     // The length of a chunk as written: a buffer detached after write()
     // would otherwise shrink to 0 inside the queue and upset its accounting.
     this._writableState.byteLength = chunkLength
+    this._readableState.byteLength = queuedLength
 
     // Each field costs every open socket its slot (and more in resident
     // memory as the heap grows), so flags share _state, and what most sockets
@@ -1522,6 +1523,25 @@ function toChunk(data) {
 
 function chunkLength(data) {
   return data.length
+}
+
+// streamx counts a read chunk in as it is queued and out as it leaves. A
+// chunk whose buffer the program detached meanwhile (see lib/native.js)
+// would leave as 0 bytes and leave the count off for good, so the length it
+// came in with is kept until it leaves. Only queued chunks pay for this.
+const queuedLengths = new WeakMap()
+
+function queuedLength(data) {
+  if (typeof data !== 'object' || data === null || typeof data.byteLength !== 'number') return 1024
+
+  const queued = queuedLengths.get(data)
+  if (queued === undefined) {
+    queuedLengths.set(data, data.byteLength)
+    return data.byteLength
+  }
+
+  queuedLengths.delete(data)
+  return queued
 }
 
 // No encoding (undefined or null, as Node.js takes it) is UTF-8.

@@ -333,3 +333,12 @@ test('a program that detaches the shared read buffer (transfer()) loses no read 
   }
   t.ok(result.results[0].keptBytes > 0, 'the program keeps what it transferred')
 })
+
+test('a detached buffer empties the chunks of it still queued, and the stream still ends', async (t) => {
+  const result = await fixtureResult(t, 'transfer-buffered.js')
+  if (!result) return
+
+  t.ok(result.ended, "'end' came")
+  t.alike(result.chunks, ['one', ''], 'the queued chunk, emptied, then nothing more')
+  t.is(result.events, 1)
+})
