@@ -1181,7 +1181,8 @@ module.exports = class Socket extends Duplex {
   // Write callbacks run in order once their chunk's batch completed, with
   // its error if it failed; those whose chunk never reached _writev get an
   // error when the socket closes. end()'s callbacks wait at the end of the
-  // list (seq Infinity) for 'finish', or for the close that comes first.
+  // list (seq Infinity) for the shutdown to complete (_onend), or for the
+  // close that comes first.
   _addWriteCallback(seq, cb) {
     if (this._writeCallbacks === null) this._writeCallbacks = []
     this._writeCallbacks.push({ seq, cb, err: null })
@@ -1221,9 +1222,9 @@ module.exports = class Socket extends Duplex {
 
   // ENOTCONN means the peer is already gone. Everything written before the
   // end had already reached the kernel, so, as in Node.js, the writable side
-  // still finishes; a reset shows up as a read error of its own.
-  // end()'s callbacks run here, before the stream emits 'finish' (as in
-  // Node.js), whatever its listeners do; on failure, at close.
+  // still finishes; a reset shows up as a read error of its own. end()'s
+  // callbacks run here, before the stream emits 'finish' (as in Node.js),
+  // whatever its listeners do; on failure, at close.
   _onend(err, cb = this._pendingFinal) {
     this._pendingFinal = null
     if (err && err.code !== 'ENOTCONN') {
