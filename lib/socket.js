@@ -599,14 +599,19 @@ module.exports = class Socket extends Duplex {
     let i = callbacks.length
     if (!isEnd) while (i > 0 && callbacks[i - 1].seq === Infinity) i--
 
-    if (isEnd && i === 0) return queueMicrotask(() => cb(err))
+    if (isEnd && i === 0 && !this.destroying) return queueMicrotask(() => cb(err))
 
     callbacks.splice(i, 0, { seq: isEnd ? Infinity : this._written, cb, err })
 
-    // Nothing ahead of it left to complete: it is due, unless a write made
-    // before it (corked, say) is called back first, which calls it too. An
-    // empty write before the connection waits for it (_onconnected).
-    if (!isEnd && this._written <= this._flushed && (err !== null || this._connected())) {
+    // On a socket being destroyed nothing ahead of it will complete, and the
+    // close may already have failed the rest: fail them all now, in order.
+    // Otherwise, with nothing ahead left to complete, it is due, unless a
+    // write made before it (corked, say) is called back first, which calls
+    // it too. An empty write before the connection waits for it
+    // (_onconnected).
+    if (this.destroying) {
+      queueMicrotask(() => this._failWriteCallbacks())
+    } else if (!isEnd && this._written <= this._flushed && (err !== null || this._connected())) {
       queueMicrotask(() => this._callWriteCallbacks(this._flushed, null))
     }
   }
@@ -1191,9 +1196,12 @@ module.exports = class Socket extends Duplex {
   // Writes that will never reach the kernel. The error is made only when a
   // callback waits for it: capturing a stack trace per closed socket costs
   // more than the rest of closing it.
+  // Callbacks may write again meanwhile: their refusals are failed too,
+  // before 'close'.
   _failWriteCallbacks() {
-    if (this._writeCallbacks === null || this._writeCallbacks.length === 0) return
-    this._callWriteCallbacks(Infinity, this._writeError())
+    while (this._writeCallbacks !== null && this._writeCallbacks.length > 0) {
+      this._callWriteCallbacks(Infinity, this._writeError())
+    }
   }
 
   // A callback that throws is reported as it would be on its own, from a

@@ -365,3 +365,35 @@ test("while 'drain' is owed, every write returns false, on every path", async (t
   await sleep(10)
   t.is(client.write('y'), true, 'after drain')
 })
+
+test('writes made by callbacks that a destroy() fails, and after close, are called back too', async (t) => {
+  const { server } = await stalledServer(t)
+  const client = connect(t, server.address().port, '127.0.0.1')
+  await once(client, 'connect')
+
+  const calls = []
+  let closed = false
+  const note = (name) => (err) => calls.push(`${name} ${err?.code}${closed ? ' after close' : ''}`)
+  client.on('error', () => {})
+
+  client.write(Buffer.alloc(8 << 20), note('big'))
+  client.write('a', (err) => {
+    note('a')(err)
+    client.write('b', note('b'))
+    client.end('c', note('end c'))
+  })
+  client.destroy()
+
+  await once(client, 'close')
+  closed = true
+  client.write('d', note('d'))
+  await sleep(20)
+
+  t.alike(calls, [
+    'big SOCKET_IS_CLOSED',
+    'a SOCKET_IS_CLOSED',
+    'b SOCKET_IS_CLOSED',
+    'end c SOCKET_IS_CLOSED',
+    'd SOCKET_IS_CLOSED after close'
+  ])
+})
