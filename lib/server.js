@@ -191,6 +191,7 @@ module.exports = class Server extends EventEmitter {
       return this.emit('error', err)
     }
 
+    // A 'lookup' listener may have closed the server, or listened again.
     this.emit('lookup', null, address, family, host)
     if (attempt !== this._attempts || (this._state & BINDING) === 0) return
 

@@ -612,8 +612,14 @@ module.exports = class Socket extends Duplex {
     if (this.destroying) {
       queueMicrotask(() => this._failWriteCallbacks())
     } else if (!isEnd && this._written <= this._flushed && (err !== null || this._connected())) {
-      queueMicrotask(() => this._callWriteCallbacks(this._flushed, null))
+      this._callDueLater()
     }
+  }
+
+  // Calls back, after the current call, the entries that nothing ahead of
+  // them holds any more.
+  _callDueLater() {
+    queueMicrotask(() => this._callWriteCallbacks(this._flushed, null))
   }
 
   // As streamx's, a switch rather than a count. After end() there is nothing
@@ -1056,9 +1062,10 @@ module.exports = class Socket extends Duplex {
       cb(null)
     }
 
-    // Empty writes made before the connection are due now.
-    if (this._writeCallbacks !== null && this._writeCallbacks.length > 0) {
-      queueMicrotask(() => this._callWriteCallbacks(this._flushed, null))
+    // Empty writes made before the connection, ahead of any data, are due now.
+    const callbacks = this._writeCallbacks
+    if (callbacks !== null && callbacks.length > 0 && callbacks[0].seq <= this._flushed) {
+      this._callDueLater()
     }
 
     this.emit('connect')

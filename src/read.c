@@ -750,9 +750,9 @@ bare_tcp_revive_slab(js_env_t *env, js_callback_info_t *info) {
   js_ref_t **ref = NULL;
   js_arraybuffer_backing_store_t *store = NULL;
 
-  for (size_t i = 0; i <= reads->retired_len && ref == NULL; i++) {
+  for (size_t i = 0; argc == 1 && i <= reads->retired_len && ref == NULL; i++) {
     js_ref_t **candidate = i < reads->retired_len ? &reads->retired[i].ref : &module->slab;
-    if (argc < 1 || *candidate == NULL) continue;
+    if (*candidate == NULL) continue;
 
     js_value_t *value;
     err = js_get_reference_value(env, *candidate, &value);

@@ -9,6 +9,13 @@ const { fixtureResult } = require('./fixtures/support')
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
+// A client of `server`, once connected.
+async function connected(t, server) {
+  const client = connect(t, server.address().port, '127.0.0.1')
+  await once(client, 'connect')
+  return client
+}
+
 // A server whose connections read nothing until resumed, so that a large
 // write stays in flight on the client.
 async function stalledServer(t) {
@@ -19,8 +26,7 @@ async function stalledServer(t) {
 
 test('a write made in the callback of a write in flight follows the writes queued before it', async (t) => {
   const { server, accepted } = await stalledServer(t)
-  const client = connect(t, server.address().port, '127.0.0.1')
-  await once(client, 'connect')
+  const client = await connected(t, server)
 
   client.write(Buffer.alloc(8 << 20, 'A'), () => {
     client.write(Buffer.alloc(1000, 'C'))
@@ -56,8 +62,7 @@ test('a write callback that throws skips neither the other callbacks nor any byt
 test('writes cancelled by destroy() or a reset get SOCKET_IS_CLOSED or the reset, not ECANCELED', async (t) => {
   for (const how of ['destroy', 'reset']) {
     const { server, accepted } = await stalledServer(t)
-    const client = connect(t, server.address().port, '127.0.0.1')
-    await once(client, 'connect')
+    const client = await connected(t, server)
 
     const calls = []
     client.on('error', (err) => calls.push('error ' + err.code))
@@ -81,8 +86,7 @@ test('every callback runs before close, in order, refused writes included', asyn
   const { server } = await stalledServer(t)
 
   for (const how of ['end', 'destroy']) {
-    const client = connect(t, server.address().port, '127.0.0.1')
-    await once(client, 'connect')
+    const client = await connected(t, server)
 
     const calls = []
     const closed = once(client, 'close')
@@ -151,8 +155,7 @@ test('cork() holds writes until uncork(); end() uncorks', async (t) => {
   const server = await listen(t, {}, (socket) => {
     socket.on('data', (data) => arrivals.push([data.toString(), Date.now() - start]))
   })
-  const client = connect(t, server.address().port, '127.0.0.1')
-  await once(client, 'connect')
+  const client = await connected(t, server)
 
   const calls = []
   client.cork()
@@ -178,8 +181,7 @@ test('cork() holds writes until uncork(); end() uncorks', async (t) => {
 
 test('cork() past the high-water mark returns false, and uncork() brings one drain', async (t) => {
   const server = await listen(t, {}, (socket) => socket.resume())
-  const client = connect(t, server.address().port, '127.0.0.1')
-  await once(client, 'connect')
+  const client = await connected(t, server)
 
   let drains = 0
   client.on('drain', () => drains++)
@@ -187,14 +189,14 @@ test('cork() past the high-water mark returns false, and uncork() brings one dra
   t.is(client.write(Buffer.alloc(1000)), true)
   t.is(client.write(Buffer.alloc(20000)), false, 'over the high-water mark')
   client.uncork()
+  t.is(drains, 0, "no 'drain' before uncork() returns")
   await sleep(50)
   t.is(drains, 1)
 })
 
 test('one backpressure episode brings one drain, whichever queue the writes waited in', async (t) => {
   const { server, accepted } = await stalledServer(t)
-  const client = connect(t, server.address().port, '127.0.0.1')
-  await once(client, 'connect')
+  const client = await connected(t, server)
 
   let drains = 0
   client.on('drain', () => drains++)
@@ -231,8 +233,7 @@ test('cork() after end() holds nothing: everything written is sent and called ba
 
 test("a write that returned false brings 'drain', whichever way the writes after it went", async (t) => {
   const { server, accepted } = await stalledServer(t)
-  const client = connect(t, server.address().port, '127.0.0.1')
-  await once(client, 'connect')
+  const client = await connected(t, server)
 
   let drains = 0
   client.on('drain', () => drains++)
@@ -257,8 +258,7 @@ test("a write that returned false brings 'drain', whichever way the writes after
 
 test("end() callbacks come before 'finish' listeners; no 'drain' after end() or destroy()", async (t) => {
   const { server, accepted } = await stalledServer(t)
-  const client = connect(t, server.address().port, '127.0.0.1')
-  await once(client, 'connect')
+  const client = await connected(t, server)
 
   const order = []
   client.on('drain', () => order.push('drain'))
@@ -272,8 +272,7 @@ test("end() callbacks come before 'finish' listeners; no 'drain' after end() or 
   await once(client, 'finish')
   t.alike(order, ['end cb', 'finish'])
 
-  const other = connect(t, server.address().port, '127.0.0.1')
-  await once(other, 'connect')
+  const other = await connected(t, server)
   let drained = false
   other.on('drain', () => (drained = true))
   other.on('error', () => {})
@@ -289,8 +288,7 @@ test("end() callbacks come before 'finish' listeners; no 'drain' after end() or 
 
 test('uncork() and end() call nothing back before they return; end() callbacks keep their order', async (t) => {
   const server = await listen(t, {}, (socket) => socket.resume())
-  const client = connect(t, server.address().port, '127.0.0.1')
-  await once(client, 'connect')
+  const client = await connected(t, server)
 
   let inside = false
   let calledInside = false
@@ -313,8 +311,7 @@ test('uncork() and end() call nothing back before they return; end() callbacks k
 
 test('empty writes are called back in their place, and never succeed for a write that fails', async (t) => {
   const server = await listen(t, {}, (socket) => socket.resume())
-  const client = connect(t, server.address().port, '127.0.0.1')
-  await once(client, 'connect')
+  const client = await connected(t, server)
 
   const calls = []
   client.write('a')
@@ -354,8 +351,7 @@ test('end(data, cb) after the socket finished or closed is refused', async (t) =
 
 test("while 'drain' is owed, every write returns false, on every path", async (t) => {
   const server = await listen(t, {}, (socket) => socket.resume())
-  const client = connect(t, server.address().port, '127.0.0.1')
-  await once(client, 'connect')
+  const client = await connected(t, server)
 
   client.cork()
   t.is(client.write(Buffer.alloc(70000)), false, 'held past the high-water mark')
@@ -368,8 +364,7 @@ test("while 'drain' is owed, every write returns false, on every path", async (t
 
 test('writes made by callbacks that a destroy() fails, and after close, are called back too', async (t) => {
   const { server } = await stalledServer(t)
-  const client = connect(t, server.address().port, '127.0.0.1')
-  await once(client, 'connect')
+  const client = await connected(t, server)
 
   const calls = []
   let closed = false
