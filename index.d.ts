@@ -96,8 +96,8 @@ export { createConnection as connect }
 export function socketpair(): [number, number]
 
 /** 4 for an IPv4 address, 6 for an IPv6 address, else 0. */
-export function isIP(host: string): 0 | 4 | 6
+export function isIP(host: unknown): 0 | 4 | 6
 
-export function isIPv4(host: string): boolean
+export function isIPv4(host: unknown): boolean
 
-export function isIPv6(host: string): boolean
+export function isIPv6(host: unknown): boolean

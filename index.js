@@ -10,9 +10,19 @@ exports.Server = Server
 exports.constants = require('./lib/constants')
 exports.errors = require('./lib/errors')
 
-exports.isIP = ip.isIP
-exports.isIPv4 = ip.isIPv4
-exports.isIPv6 = ip.isIPv6
+// As in Node.js (and the published bare-tcp), anything but a string is
+// judged by its string form: isIP(['::1']) is 6.
+exports.isIP = function isIP(host) {
+  return ip.isIP(typeof host === 'string' ? host : String(host))
+}
+
+exports.isIPv4 = function isIPv4(host) {
+  return ip.isIPv4(typeof host === 'string' ? host : String(host))
+}
+
+exports.isIPv6 = function isIPv6(host) {
+  return ip.isIPv6(typeof host === 'string' ? host : String(host))
+}
 
 // Two connected descriptors (a Unix socket pair), for passing sockets to
 // another process with bare-pipe.
@@ -27,7 +37,7 @@ exports.createServer = function createServer(opts, onconnection) {
 // createConnection(port[, host[, options]][, onconnect])
 // createConnection(options[, onconnect])
 // The options also configure the socket itself (readBufferSize,
-// allowHalfOpen, eagerOpen).
+// allowHalfOpen, eagerOpen, the high-water marks).
 exports.createConnection = exports.connect = function createConnection(...argv) {
   let opts = argv[0]
 
@@ -40,7 +50,10 @@ exports.createConnection = exports.connect = function createConnection(...argv) 
   const socket = new Socket({
     readBufferSize: opts.readBufferSize,
     allowHalfOpen: opts.allowHalfOpen,
-    eagerOpen: opts.eagerOpen
+    eagerOpen: opts.eagerOpen,
+    highWaterMark: opts.highWaterMark,
+    readableHighWaterMark: opts.readableHighWaterMark,
+    writableHighWaterMark: opts.writableHighWaterMark
   })
 
   return socket.connect(...argv)

@@ -94,6 +94,22 @@ exports.readBufferSize = function readBufferSize(value = constants.defaults.READ
   return value
 }
 
+// A socket's high-water mark for one side, read as Node.js reads it:
+// `highWaterMark` when given (it sets both sides), else the side's own
+// option, else the default.
+exports.highWaterMark = function highWaterMark(opts, key, fallback) {
+  const value = opts.highWaterMark ?? opts[key]
+  if (value === undefined || value === null) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
+    const what =
+      opts.highWaterMark !== undefined && opts.highWaterMark !== null ? 'highWaterMark' : key
+    throw TCPError.INVALID_ARGUMENT(
+      `${what} must be an integer between 0 and 2147483647, got ${quote(value)}`
+    )
+  }
+  return value
+}
+
 exports.family = function family(value) {
   if (value === undefined || value === null || value === 0) return 0
   if (value === 4 || value === 'IPv4') return 4

@@ -16,6 +16,8 @@ declare const constants: {
   }
   defaults: {
     READ_BUFFER_SIZE: number
+    READABLE_HIGH_WATER_MARK: number
+    WRITABLE_HIGH_WATER_MARK: number
     BACKLOG: number
   }
 }

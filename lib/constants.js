@@ -16,6 +16,10 @@ module.exports = {
   },
   defaults: {
     READ_BUFFER_SIZE: 65536,
+    // As Node.js 22 and later: a writer of small chunks hands the kernel
+    // 64 KiB at a time. Reads keep the stream's 16 KiB.
+    READABLE_HIGH_WATER_MARK: 16384,
+    WRITABLE_HIGH_WATER_MARK: 65536,
     BACKLOG: 511
   }
 }

@@ -13,6 +13,8 @@ interface TCPServerOptions extends TCPSocketSetupOptions {
   readBufferSize?: number
   /** As for sockets. Default true. */
   allowHalfOpen?: boolean
+  /** Both high-water marks of every accepted socket, in bytes. */
+  highWaterMark?: number
   /** Do not read from a new connection until `socket.resume()`. */
   pauseOnConnect?: boolean
   /** Connections past this many are closed at once, with a `'drop'` event; 0 (the default) for no limit. */

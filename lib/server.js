@@ -40,6 +40,7 @@ module.exports = class Server extends EventEmitter {
 
     this._readBufferSize = args.readBufferSize(opts.readBufferSize)
     this._allowHalfOpen = args.flag(opts.allowHalfOpen) ?? true
+    this._highWaterMark = args.highWaterMark(opts, 'highWaterMark', null)
     this._socketOptions = {
       ...args.socketOptions(opts),
       pauseOnConnect: args.flag(opts.pauseOnConnect) ?? false
@@ -232,7 +233,8 @@ module.exports = class Server extends EventEmitter {
 
     const socket = new Socket({
       readBufferSize: this._readBufferSize,
-      allowHalfOpen: this._allowHalfOpen
+      allowHalfOpen: this._allowHalfOpen,
+      highWaterMark: this._highWaterMark
     })
 
     try {

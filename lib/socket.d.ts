@@ -61,6 +61,12 @@ interface TCPSocketOptions {
   allowHalfOpen?: boolean
   /** Open the stream at once rather than on its first read or write. Default true. */
   eagerOpen?: boolean
+  /** Both high-water marks, in bytes; wins over the two below, as in Node.js. */
+  highWaterMark?: number
+  /** Bytes a paused socket buffers before it stops reading. Default 16384. */
+  readableHighWaterMark?: number
+  /** Bytes waiting to be sent before `write()` returns false. Default 65536. */
+  writableHighWaterMark?: number
 }
 
 /** Options that configure a connected socket, given to `connect()` or `open()`. */
@@ -182,6 +188,8 @@ interface TCPSocket<M extends TCPSocketEvents = TCPSocketEvents>
   readonly bytesWritten: number
   /** Bytes written but not yet handed to the kernel. */
   readonly writableLength: number
+  readonly readableHighWaterMark: number
+  readonly writableHighWaterMark: number
 
   readonly keepAlive: boolean
   readonly keepAliveInitialDelay: number

@@ -19,7 +19,8 @@ const SystemErrors = require('./system-errors')
 const Connector = require('./connector')
 const { quote } = require('./describe')
 const {
-  state: { CONNECTING, CONNECTED, READING, CLOSING, CLOSED, UNREFED }
+  state: { CONNECTING, CONNECTED, READING, CLOSING, CLOSED, UNREFED },
+  defaults: { READABLE_HIGH_WATER_MARK, WRITABLE_HIGH_WATER_MARK }
 } = require('./constants')
 
 // A socket's own flags, kept in _state beside the shared bits above rather
@@ -52,8 +53,22 @@ module.exports = class Socket extends Duplex {
     const readBufferSize = args.readBufferSize(opts.readBufferSize)
     const allowHalfOpen = args.flag(opts.allowHalfOpen) ?? true
     const eagerOpen = args.flag(opts.eagerOpen) ?? true
+    const readableHighWaterMark = args.highWaterMark(
+      opts,
+      'readableHighWaterMark',
+      READABLE_HIGH_WATER_MARK
+    )
+    const writableHighWaterMark = args.highWaterMark(
+      opts,
+      'writableHighWaterMark',
+      WRITABLE_HIGH_WATER_MARK
+    )
 
-    super({ eagerOpen })
+    // A readable mark of 0 is taken as 1 (a paused socket holds one read):
+    // at 0 the stream would stop asking for reads, and a pipe would stall.
+    super({ eagerOpen, highWaterMark: readableHighWaterMark || 1 })
+
+    this._writableState.highWaterMark = writableHighWaterMark
 
     // streamx's read and destroy hooks, set here rather than defined as
     // methods: bare-stream wraps such a method in a function bound to each
@@ -101,6 +116,14 @@ module.exports = class Socket extends Duplex {
     this._pendingWrite = null
     this._pendingFinal = null
     this._pendingDestroy = null
+  }
+
+  get readableHighWaterMark() {
+    return this._readableState.highWaterMark
+  }
+
+  get writableHighWaterMark() {
+    return this._writableState.highWaterMark
   }
 
   get connecting() {
@@ -554,10 +577,8 @@ module.exports = class Socket extends Duplex {
     // of an empty chunk behind others), only its place among the callbacks.
     if (chunk.byteLength === 0) {
       if (cb) this._callBackInOrder(cb, null, false)
-      return (
-        (this._state & NEED_DRAIN) === 0 &&
-        this._writableState.buffered < this._writableState.highWaterMark
-      )
+      const { buffered, highWaterMark } = this._writableState
+      return (this._state & NEED_DRAIN) === 0 && (buffered === 0 || buffered < highWaterMark)
     }
 
     if (this._canCork()) {

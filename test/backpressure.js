@@ -1,5 +1,7 @@
 const test = require('brittle')
-const { listen, connect, once } = require('./helpers')
+const { tcp, listen, connect, once } = require('./helpers')
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 test(
   'write returns false when the peer does not read, then drain follows',
@@ -77,3 +79,140 @@ test(
     t.is(received, total)
   }
 )
+
+test('high-water marks: 64 KiB for writes and 16 KiB for reads unless set, per socket or per server', async (t) => {
+  const plain = new tcp.Socket()
+  t.is(plain.writableHighWaterMark, 65536)
+  t.is(plain.readableHighWaterMark, 16384)
+
+  const each = new tcp.Socket({ readableHighWaterMark: 5, writableHighWaterMark: 6 })
+  t.is(each.readableHighWaterMark, 5)
+  t.is(each.writableHighWaterMark, 6)
+
+  const both = new tcp.Socket({
+    highWaterMark: 1000,
+    readableHighWaterMark: 5,
+    writableHighWaterMark: 6
+  })
+  t.is(both.readableHighWaterMark, 1000, 'highWaterMark wins, as in Node.js')
+  t.is(both.writableHighWaterMark, 1000)
+
+  const none = new tcp.Socket({ highWaterMark: 0 })
+  t.is(none.readableHighWaterMark, 1, 'read as 1')
+  t.is(none.writableHighWaterMark, 0)
+
+  for (const socket of [plain, each, both, none]) socket.destroy()
+
+  let accepted = null
+  const server = await listen(t, { highWaterMark: 2048 }, (socket) => (accepted = socket))
+  const client = connect(t, {
+    port: server.address().port,
+    host: '127.0.0.1',
+    writableHighWaterMark: 4096
+  })
+  await once(client, 'connect')
+  while (accepted === null) await sleep(5)
+
+  t.is(client.writableHighWaterMark, 4096)
+  t.is(client.readableHighWaterMark, 16384)
+  t.is(accepted.writableHighWaterMark, 2048)
+  t.is(accepted.readableHighWaterMark, 2048)
+})
+
+test('write() returns false at the writable high-water mark, in every queue, and drain follows', async (t) => {
+  const received = []
+  const server = await listen(t, {}, (socket) => socket.on('data', (data) => received.push(data)))
+  const port = server.address().port
+
+  // Before the connection, writes wait in the stream's queue.
+  const early = connect(t, { port, host: '127.0.0.1', writableHighWaterMark: 1024 })
+  t.is(early.write(Buffer.alloc(1000, 1)), true, 'under the mark')
+  t.is(early.write(Buffer.alloc(100, 1)), false, 'at the mark')
+  await once(early, 'drain')
+
+  // By default a writer of small chunks may hold up to 64 KiB.
+  const byDefault = connect(t, port, '127.0.0.1')
+  t.is(byDefault.write(Buffer.alloc(60000, 2)), true)
+  t.is(byDefault.write(Buffer.alloc(6000, 2)), false)
+  await once(byDefault, 'drain')
+
+  // Corked writes count against the mark too.
+  const corked = connect(t, { port, host: '127.0.0.1', writableHighWaterMark: 1024 })
+  await once(corked, 'connect')
+  corked.cork()
+  t.is(corked.write(Buffer.alloc(600, 3)), true)
+  t.is(corked.write(Buffer.alloc(600, 3)), false)
+  corked.uncork()
+  await once(corked, 'drain')
+
+  const expected = 1100 + 66000 + 1200
+  const deadline = Date.now() + 5000
+  while (received.reduce((n, data) => n + data.byteLength, 0) < expected && Date.now() < deadline)
+    await sleep(5)
+  t.is(
+    received.reduce((n, data) => n + data.byteLength, 0),
+    expected,
+    'every byte arrived'
+  )
+})
+
+test('high-water marks of 0: data flows both ways, and an empty write does not wait for drain', async (t) => {
+  const server = await listen(t, { highWaterMark: 0 }, (socket) => socket.pipe(socket))
+  const client = connect(t, { port: server.address().port, host: '127.0.0.1', highWaterMark: 0 })
+
+  t.is(client.write('a'), false, 'queued before the connection, at the mark')
+  await once(client, 'drain')
+
+  t.is(client.write(Buffer.alloc(0)), true, 'nothing waits for an empty write')
+
+  const echoed = []
+  client.on('data', (data) => echoed.push(data))
+  client.write('bc')
+
+  const deadline = Date.now() + 5000
+  while (Buffer.concat(echoed).length < 3 && Date.now() < deadline) await sleep(5)
+  t.is(Buffer.concat(echoed).toString(), 'abc')
+})
+
+test('high-water marks that are not integers from 0 to 2147483647 throw INVALID_ARGUMENT', async (t) => {
+  const thrown = (fn) => {
+    try {
+      fn()
+    } catch (err) {
+      return err
+    }
+    return null
+  }
+
+  for (const value of [-1, 1.5, '16', NaN, Infinity, 2 ** 31, true, {}]) {
+    for (const key of ['highWaterMark', 'readableHighWaterMark', 'writableHighWaterMark']) {
+      const err = thrown(() => new tcp.Socket({ [key]: value }))
+      t.ok(
+        err && err.code === 'INVALID_ARGUMENT' && err.message.includes(key),
+        `Socket ${key}: ${String(value)}`
+      )
+
+      const viaConnect = thrown(() =>
+        tcp.createConnection({ port: 1, host: '127.0.0.1', [key]: value })
+      )
+      t.is(
+        viaConnect && viaConnect.code,
+        'INVALID_ARGUMENT',
+        `createConnection ${key}: ${String(value)}`
+      )
+    }
+
+    const viaServer = thrown(() => tcp.createServer({ highWaterMark: value }))
+    t.is(
+      viaServer && viaServer.code,
+      'INVALID_ARGUMENT',
+      `createServer highWaterMark: ${String(value)}`
+    )
+  }
+
+  for (const value of [undefined, null]) {
+    const socket = new tcp.Socket({ highWaterMark: value, writableHighWaterMark: value })
+    t.is(socket.writableHighWaterMark, 65536, `${value} means the default`)
+    socket.destroy()
+  }
+})

@@ -61,6 +61,16 @@ test('isIPv6 accepts every compressed form, IPv4 tails and zone ids', (t) => {
   }
 })
 
+test('isIP judges anything but a string by its string form, as Node.js does', (t) => {
+  t.is(tcp.isIP(['1.2.3.4']), 4)
+  t.is(tcp.isIP(['::1']), 6)
+  t.is(tcp.isIP({ toString: () => 'fe80::1%lo' }), 6)
+  t.is(tcp.isIPv4(['1.2.3.4']), true)
+  t.is(tcp.isIPv6(['::1']), true)
+  t.is(tcp.isIPv6(['1.2.3.4']), false)
+  t.is(tcp.isIP(1234), 0)
+})
+
 test('isIP returns 0 for anything that is not an address', (t) => {
   for (const value of ['localhost', 'example.com', '', undefined, null, 4, {}, [], Symbol('x')]) {
     t.is(tcp.isIP(value), 0)

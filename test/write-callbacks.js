@@ -187,7 +187,7 @@ test('cork() past the high-water mark returns false, and uncork() brings one dra
   client.on('drain', () => drains++)
   client.cork()
   t.is(client.write(Buffer.alloc(1000)), true)
-  t.is(client.write(Buffer.alloc(20000)), false, 'over the high-water mark')
+  t.is(client.write(Buffer.alloc(client.writableHighWaterMark)), false, 'over the high-water mark')
   client.uncork()
   t.is(drains, 0, "no 'drain' before uncork() returns")
   await sleep(50)
@@ -264,7 +264,7 @@ test("end() callbacks come before 'finish' listeners; no 'drain' after end() or 
   client.on('drain', () => order.push('drain'))
   client.on('finish', () => order.push('finish'))
   client.cork()
-  t.is(client.write(Buffer.alloc(20000)), false)
+  t.is(client.write(Buffer.alloc(client.writableHighWaterMark)), false)
   client.end(() => order.push('end cb'))
 
   while (accepted.length === 0) await sleep(5)

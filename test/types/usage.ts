@@ -62,7 +62,13 @@ function sockets() {
   const viaType: TCPSocket = configured
   expectType<Socket>(viaType)
 
-  const options: TCPSocketOptions = { readBufferSize: 1 }
+  const options: TCPSocketOptions = {
+    readBufferSize: 1,
+    highWaterMark: 0,
+    readableHighWaterMark: 1,
+    writableHighWaterMark: 2
+  }
+  expectType<number>(configured.readableHighWaterMark + configured.writableHighWaterMark)
   new TCPSocket(options)
 
   // connect(), every form
@@ -249,6 +255,7 @@ function servers() {
   const withListener = tcp.createServer((socket) => expectType<Socket>(socket))
   const options: TCPServerOptions = {
     readBufferSize: 4096,
+    highWaterMark: 32768,
     allowHalfOpen: false,
     keepAlive: true,
     keepAliveInitialDelay: 1000,
