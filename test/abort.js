@@ -56,6 +56,37 @@ test('an aborted signal fails listen; aborting later closes the server', async (
   t.is(second.listening, false)
 })
 
+test('aborting during a listen() lookup fails it, and its late answer is ignored', async (t) => {
+  const lookup = (host, opts, cb) => {
+    const delay = host === 'slow.test' ? 60 : 0
+    setTimeout(
+      () => cb(null, host === 'slow.test' ? '::1' : '127.0.0.1', host === 'slow.test' ? 6 : 4),
+      delay
+    )
+  }
+
+  const server = tcp.createServer()
+  const events = []
+  server.on('lookup', (err, address, family, host) => events.push('lookup ' + host))
+  server.on('listening', () => events.push('listening ' + server.address().address))
+  server.on('error', (err) => events.push('error ' + err.code))
+  t.teardown(() => server.close())
+
+  const controller = new AbortController()
+  server.listen({ port: 0, host: 'slow.test', lookup, signal: controller.signal })
+  setTimeout(() => controller.abort(), 10)
+
+  await once(server, 'error')
+  t.is(server.listening, false)
+
+  server.listen({ port: 0, host: 'fast.test', lookup })
+  await once(server, 'listening')
+
+  await new Promise((resolve) => setTimeout(resolve, 120))
+  t.alike(events, ['error ABORT_ERR', 'lookup fast.test', 'listening 127.0.0.1'])
+  t.is(server.address().address, '127.0.0.1')
+})
+
 test('signal must look like an AbortSignal', (t) => {
   t.exception(() => connect(t, 1, '127.0.0.1', { signal: {} }), /INVALID_ARGUMENT/)
 })

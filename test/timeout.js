@@ -83,3 +83,20 @@ test('the timeout does not destroy the socket', async (t) => {
   const [data] = await once(socket, 'data')
   t.is(data.toString(), 'alive')
 })
+
+test('the connection, once made, counts as activity', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.resume())
+  const port = server.address().port
+
+  // The lookup answers after 60 ms of the 100 ms period.
+  const lookup = (host, opts, cb) => setTimeout(() => cb(null, '127.0.0.1', 4), 60)
+  const socket = connect(t, port, 'slow.test', { lookup, timeout: 100 })
+
+  let connectedAt = 0
+  socket.on('connect', () => (connectedAt = Date.now()))
+  await once(socket, 'timeout')
+
+  t.ok(connectedAt > 0, 'connected first')
+  const idle = Date.now() - connectedAt
+  t.ok(idle >= 90, `a whole period after the connection (${idle} ms), not the rest of the first`)
+})

@@ -213,6 +213,22 @@ test('one backpressure episode brings one drain, whichever queue the writes wait
   t.is(client.writableLength, 0)
 })
 
+test('cork() after destroy() does nothing: writes are still refused at once', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.resume())
+  const client = await connected(t, server)
+
+  client.destroy()
+  client.cork()
+  const errors = []
+  t.is(
+    client.write('x', (err) => errors.push(err && err.code)),
+    false
+  )
+  client.uncork()
+  await sleep(20)
+  t.alike(errors, ['SOCKET_IS_CLOSED'])
+})
+
 test('cork() after end() holds nothing: everything written is sent and called back', async (t) => {
   const server = await listen(t, {}, (socket) => socket.resume())
 
