@@ -10,18 +10,22 @@ exports.Server = Server
 exports.constants = require('./lib/constants')
 exports.errors = require('./lib/errors')
 
-// As in Node.js (and the published bare-tcp), anything but a string is
-// judged by its string form: isIP(['::1']) is 6.
 exports.isIP = function isIP(host) {
-  return ip.isIP(typeof host === 'string' ? host : String(host))
+  return ip.isIP(asString(host))
 }
 
 exports.isIPv4 = function isIPv4(host) {
-  return ip.isIPv4(typeof host === 'string' ? host : String(host))
+  return ip.isIPv4(asString(host))
 }
 
 exports.isIPv6 = function isIPv6(host) {
-  return ip.isIPv6(typeof host === 'string' ? host : String(host))
+  return ip.isIPv6(asString(host))
+}
+
+// As in Node.js (and the published bare-tcp), anything but a string is
+// judged by its string form: isIP(['::1']) is 6.
+function asString(host) {
+  return typeof host === 'string' ? host : String(host)
 }
 
 // Two connected descriptors (a Unix socket pair), for passing sockets to
