@@ -23,9 +23,16 @@ exports.isIPv6 = function isIPv6(host) {
 }
 
 // As in Node.js (and the published bare-tcp), anything but a string is
-// judged by its string form: isIP(['::1']) is 6.
+// judged by its string form: isIP(['::1']) is 6. A value with no string form
+// (a null-prototype object, a throwing toString) is no address, where
+// Node.js throws: a question should not.
 function asString(host) {
-  return typeof host === 'string' ? host : String(host)
+  if (typeof host === 'string') return host
+  try {
+    return String(host)
+  } catch {
+    return ''
+  }
 }
 
 // Two connected descriptors (a Unix socket pair), for passing sockets to

@@ -40,6 +40,12 @@ const WRITABLE_ENDED = 0x4000
 const USER_CORKED = 0x8000
 // The writable side shut down: end() has nothing left to wait for.
 const WRITE_FINISHED = 0x10000
+// A write through the stream's queue returned false: the stream owes its
+// own 'drain'. It counts only what waits in its queue, not the batch in
+// flight, so it would say true again before that 'drain'.
+const STREAM_DRAIN = 0x20000
+// Until a 'drain' owed on either path comes, every write() returns false.
+const DRAIN_OWED = NEED_DRAIN | STREAM_DRAIN
 
 const StreamxDuplex = Object.getPrototypeOf(Duplex.prototype)
 
@@ -88,6 +94,13 @@ module.exports = class Socket extends Duplex {
     this._handle = null
     this._state = allowHalfOpen ? ALLOW_HALF_OPEN : 0
     this._readBufferSize = readBufferSize
+    // The marks as set, for the getters (the stream zeroes its own at the
+    // end and on destroy); null for the defaults, which most sockets keep.
+    this._marks =
+      readableHighWaterMark === READABLE_HIGH_WATER_MARK &&
+      writableHighWaterMark === WRITABLE_HIGH_WATER_MARK
+        ? null
+        : { readable: readableHighWaterMark || 1, writable: writableHighWaterMark }
 
     this._host = null
     this._port = 0
@@ -119,11 +132,11 @@ module.exports = class Socket extends Duplex {
   }
 
   get readableHighWaterMark() {
-    return this._readableState.highWaterMark
+    return this._marks === null ? READABLE_HIGH_WATER_MARK : this._marks.readable
   }
 
   get writableHighWaterMark() {
-    return this._writableState.highWaterMark
+    return this._marks === null ? WRITABLE_HIGH_WATER_MARK : this._marks.writable
   }
 
   get connecting() {
@@ -578,7 +591,7 @@ module.exports = class Socket extends Duplex {
     if (chunk.byteLength === 0) {
       if (cb) this._callBackInOrder(cb, null, false)
       const { buffered, highWaterMark } = this._writableState
-      return (this._state & NEED_DRAIN) === 0 && (buffered === 0 || buffered < highWaterMark)
+      return (this._state & DRAIN_OWED) === 0 && (buffered === 0 || buffered < highWaterMark)
     }
 
     if (this._canCork()) {
@@ -599,14 +612,14 @@ module.exports = class Socket extends Duplex {
     })
 
     // The stream emits its own 'drain' for this: one is enough.
-    if (!flushed) this._state &= ~NEED_DRAIN
+    if (!flushed) this._state = (this._state & ~NEED_DRAIN) | STREAM_DRAIN
 
     this._written++
     if (cb) this._addWriteCallback(this._written, cb)
 
     // While the 'drain' of an earlier write is owed, every write says so, as
     // in Node.js.
-    return flushed && (this._state & NEED_DRAIN) === 0
+    return flushed && (this._state & DRAIN_OWED) === 0
   }
 
   // A write with nothing to send (refused, or empty) is called back after
@@ -781,7 +794,7 @@ module.exports = class Socket extends Duplex {
     this._send(chunk, seq, true)
 
     if ((this._state & DIRECT_WRITE) === 0 || chunk.byteLength < this._writableState.highWaterMark)
-      return (this._state & NEED_DRAIN) === 0
+      return (this._state & DRAIN_OWED) === 0
 
     this._state |= NEED_DRAIN
     return false
@@ -801,7 +814,7 @@ module.exports = class Socket extends Duplex {
     this._corkedSeq = seq
 
     if (this._corkedBytes < this._writableState.highWaterMark) {
-      return (this._state & NEED_DRAIN) === 0
+      return (this._state & DRAIN_OWED) === 0
     }
 
     // Held for uncork(), which flushes and then owes a 'drain'.
@@ -812,10 +825,12 @@ module.exports = class Socket extends Duplex {
 
     // A full buffer leaves now: when the kernel takes it all, as it mostly
     // does on a socket that keeps up, the writer may go on at once instead
-    // of waiting for 'drain'.
+    // of waiting for 'drain', unless one is still owed.
     this._flush(true)
 
-    if ((this._state & DIRECT_WRITE) === 0 && this._corked === null) return true
+    if ((this._state & DIRECT_WRITE) === 0 && this._corked === null) {
+      return (this._state & DRAIN_OWED) === 0
+    }
 
     this._state |= NEED_DRAIN
     return false
@@ -1299,8 +1314,10 @@ module.exports = class Socket extends Duplex {
   }
 
   // 'close' tells whether an error destroyed the socket, and the server
-  // learns of it without a listener per connection.
+  // learns of it without a listener per connection. A 'drain' pays what
+  // either path owed.
   emit(name, ...argv) {
+    if (name === 'drain') this._state &= ~DRAIN_OWED
     if (name !== 'close' || argv.length !== 0) return super.emit(name, ...argv)
 
     const result = super.emit('close', getStreamError(this) !== null)

@@ -69,6 +69,15 @@ test('isIP judges anything but a string by its string form, as Node.js does', (t
   t.is(tcp.isIPv6(['::1']), true)
   t.is(tcp.isIPv6(['1.2.3.4']), false)
   t.is(tcp.isIP(1234), 0)
+  t.is(tcp.isIP(Object.create(null)), 0, 'no string form: no address, no throw')
+  t.is(
+    tcp.isIPv6({
+      toString() {
+        throw new Error('no')
+      }
+    }),
+    false
+  )
 })
 
 test('isIP returns 0 for anything that is not an address', (t) => {

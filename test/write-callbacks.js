@@ -10,8 +10,8 @@ const { fixtureResult } = require('./fixtures/support')
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 // A client of `server`, once connected.
-async function connected(t, server) {
-  const client = connect(t, server.address().port, '127.0.0.1')
+async function connected(t, server, opts = {}) {
+  const client = connect(t, { port: server.address().port, host: '127.0.0.1', ...opts })
   await once(client, 'connect')
   return client
 }
@@ -376,6 +376,68 @@ test("while 'drain' is owed, every write returns false, on every path", async (t
   await once(client, 'drain')
   await sleep(10)
   t.is(client.write('y'), true, 'after drain')
+})
+
+test("a full buffer flushed at once still says false while 'drain' is owed", async (t) => {
+  const received = []
+  const server = await listen(t, {}, (socket) => socket.on('data', (data) => received.push(data)))
+  const client = await connected(t, server, { writableHighWaterMark: 100 })
+
+  let drains = 0
+  client.on('drain', () => drains++)
+  const chunk = Buffer.alloc(150, 'x')
+  client.cork()
+  t.is(client.write(chunk), false, 'held past the mark')
+  client.uncork()
+  t.is(client.write(chunk), false)
+  t.is(client.write(chunk), false, 'past the mark, flushed during write(), drain still owed')
+  t.is(client.write(chunk), false)
+
+  await once(client, 'drain')
+  await sleep(20)
+  t.is(drains, 1)
+  t.is(Buffer.concat(received).length, 600)
+})
+
+test("writes through the stream's queue say false until its 'drain', though its batch left the queue", async (t) => {
+  let peer = null
+  const server = await listen(t, { pauseOnConnect: true }, (socket) => (peer = socket))
+  const client = await connected(t, server)
+  while (peer === null) await sleep(5)
+
+  let drains = 0
+  client.on('drain', () => drains++)
+  const big = 8 << 20
+  t.is(client.write(Buffer.alloc(big)), false, 'left in flight')
+  t.is(client.write(Buffer.alloc(70000)), false, 'queued past the mark')
+  await sleep(20) // the stream hands its queue over as one batch
+  t.is(client.writableLength > client.writableHighWaterMark, true, 'all of it still waiting')
+  t.is(client.write(Buffer.alloc(10)), false, 'drain still owed')
+  t.is(client.write(Buffer.alloc(0)), false, 'an empty write too')
+
+  let received = 0
+  peer.on('data', (data) => (received += data.byteLength))
+  peer.resume()
+  await once(client, 'drain')
+  const deadline = Date.now() + 10000
+  while (received < big + 70010 && Date.now() < deadline) await sleep(10)
+  t.is(received, big + 70010)
+  t.is(drains, 1)
+  t.is(client.write('y'), true, 'after drain')
+})
+
+test('the high-water mark getters keep their values after the end and destroy()', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.end())
+  for (const opts of [{}, { readableHighWaterMark: 5000, writableHighWaterMark: 6000 }]) {
+    const client = await connected(t, server, opts)
+    const marks = () => [client.readableHighWaterMark, client.writableHighWaterMark]
+    const expected = marks()
+    client.resume()
+    await once(client, 'end')
+    t.alike(marks(), expected, 'after the end')
+    client.destroy()
+    t.alike(marks(), expected, 'after destroy()')
+  }
 })
 
 test('writes made by callbacks that a destroy() fails, and after close, are called back too', async (t) => {
