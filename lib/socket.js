@@ -976,6 +976,16 @@ module.exports = class Socket extends Duplex {
     return super.resume()
   }
 
+  pipe(dest, cb) {
+    this._endPauseOnConnect()
+    return super.pipe(dest, cb)
+  }
+
+  read() {
+    this._endPauseOnConnect()
+    return super.read()
+  }
+
   // A read streamx asked for while paused on connect is still owed.
   _endPauseOnConnect() {
     if ((this._state & PAUSE_ON_CONNECT) === 0) return
@@ -1318,6 +1328,9 @@ module.exports = class Socket extends Duplex {
   // either path owed.
   emit(name, ...argv) {
     if (name === 'drain') this._state &= ~DRAIN_OWED
+    // As in Node.js, a 'readable' consumer asks for data: it ends a pause
+    // on connect, as resume(), pipe() and read() do.
+    else if (name === 'newListener' && argv[0] === 'readable') this._endPauseOnConnect()
     if (name !== 'close' || argv.length !== 0) return super.emit(name, ...argv)
 
     const result = super.emit('close', getStreamError(this) !== null)

@@ -408,3 +408,56 @@ test('listen() throws for a path, a listener that is not a function and a litera
   t.is(server.address().address, '::1')
   await new Promise((resolve) => server.close(resolve))
 })
+
+test('pauseOnConnect: a data listener alone reads nothing; resume(), pipe(), read() and a readable listener do', async (t) => {
+  const { Writable } = require('bare-stream')
+  const consumers = {
+    data(socket, done) {
+      socket.on('data', (data) => done(data.toString()))
+    },
+    resume(socket, done) {
+      socket.on('data', (data) => done(data.toString()))
+      socket.resume()
+    },
+    pipe(socket, done) {
+      let text = ''
+      socket.pipe(
+        new Writable({
+          write(data, encoding, cb) {
+            text += data
+            cb(null)
+          },
+          final(cb) {
+            done(text)
+            cb(null)
+          }
+        })
+      )
+    },
+    readable(socket, done) {
+      let text = ''
+      socket.on('readable', () => {
+        let data
+        while ((data = socket.read()) !== null) text += data
+      })
+      socket.on('end', () => done(text))
+    },
+    read(socket, done) {
+      t.is(socket.read(), null, 'nothing read yet')
+      socket.on('readable', () => done(String(socket.read())))
+    }
+  }
+
+  for (const [name, consume] of Object.entries(consumers)) {
+    let result = null
+    const server = await listen(t, { pauseOnConnect: true }, (socket) => {
+      consume(socket, (text) => (result = text))
+    })
+    const client = connect(t, server.address().port, '127.0.0.1')
+    client.end('hello')
+
+    const deadline = Date.now() + (name === 'data' ? 200 : 5000)
+    while (result === null && Date.now() < deadline) await sleep(5)
+    t.is(result, name === 'data' ? null : 'hello', name)
+  }
+})
