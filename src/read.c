@@ -733,7 +733,10 @@ bare_tcp_resume(js_env_t *env, js_callback_info_t *info) {
  * is alive, held by slab_store or a retired slab's store, and a new
  * ArrayBuffer over it takes the old one's place for the reads still to be
  * delivered. The current slab is then used no more: the next read takes a
- * new one, so that memory the program now owns is not written again.
+ * new one, so that memory the program now owns is not written again. Reads
+ * made into it before this call are in that memory already (README.md,
+ * "What bare-tcp guarantees", says what that costs a program that detaches
+ * a chunk).
  */
 js_value_t *
 bare_tcp_revive_slab(js_env_t *env, js_callback_info_t *info) {
