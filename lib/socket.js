@@ -41,8 +41,9 @@ const USER_CORKED = 0x8000
 // The writable side shut down: end() has nothing left to wait for.
 const WRITE_FINISHED = 0x10000
 // A write through the stream's queue returned false: the stream owes its
-// own 'drain'. It counts only what waits in its queue, not the batch in
-// flight, so it would say true again before that 'drain'.
+// own 'drain' (emitted only if someone listens). It counts only what waits
+// in its queue, not the batch in flight, so it would say true again before
+// then; the bit is cleared once its queue has drained.
 const STREAM_DRAIN = 0x20000
 // Until a 'drain' owed on either path comes, every write() returns false.
 const DRAIN_OWED = NEED_DRAIN | STREAM_DRAIN
@@ -228,7 +229,8 @@ module.exports = class Socket extends Duplex {
 
   // Bytes written by the user that have not reached the kernel yet.
   get writableLength() {
-    return this._writableState.buffered + this._corkedBytes + this._currentCounters()[2]
+    const waiting = this._waitingBatch === null ? 0 : batchLength(this._waitingBatch.batch)
+    return this._writableState.buffered + this._corkedBytes + waiting + this._currentCounters()[2]
   }
 
   // bare-pipe IPC: the handle to send, or to receive a descriptor into. A
@@ -611,8 +613,10 @@ module.exports = class Socket extends Duplex {
       length: chunk.byteLength
     })
 
-    // The stream emits its own 'drain' for this: one is enough.
+    // The stream emits its own 'drain' for this: one is enough. When it took
+    // the write, the bytes still in flight ahead of its queue count too.
     if (!flushed) this._state = (this._state & ~NEED_DRAIN) | STREAM_DRAIN
+    else if (this.writableLength >= this._writableState.highWaterMark) this._state |= NEED_DRAIN
 
     this._written++
     if (cb) this._addWriteCallback(this._written, cb)
@@ -1224,6 +1228,11 @@ module.exports = class Socket extends Duplex {
     if (err) err = this._writeFailure(err)
 
     if (cb) cb(err)
+
+    // The stream has drained (its 'drain', if anyone listened, is out).
+    if (this._pendingChunks === 0 && this._writableState.queue.length === 0) {
+      this._state &= ~STREAM_DRAIN
+    }
 
     this._callWriteCallbacks(flushed, err)
 

@@ -426,6 +426,69 @@ test("writes through the stream's queue say false until its 'drain', though its 
   t.is(client.write('y'), true, 'after drain')
 })
 
+test("a false write() with no 'drain' listener yet does not leave write() false for good", async (t) => {
+  let peer = null
+  const server = await listen(t, { pauseOnConnect: true }, (socket) => (peer = socket))
+
+  // Before the connection, the write waits in the stream's queue.
+  const early = connect(t, server.address().port, '127.0.0.1')
+  t.is(early.write(Buffer.alloc(100000)), false)
+  await once(early, 'connect')
+  while (peer === null) await sleep(5)
+  peer.resume()
+  let deadline = Date.now() + 5000
+  while (early.writableLength > 0 && Date.now() < deadline) await sleep(5)
+  t.is(early.write('x'), true, 'everything was sent: nothing is owed')
+
+  // Connected: a write queued behind one in flight.
+  peer = null
+  const client = await connected(t, server)
+  while (peer === null) await sleep(5)
+  t.is(client.write(Buffer.alloc(8 << 20)), false)
+  t.is(client.write(Buffer.alloc(8 << 20)), false)
+  peer.resume()
+  deadline = Date.now() + 10000
+  while (client.writableLength > 0 && Date.now() < deadline) await sleep(5)
+  t.is(client.writableLength, 0)
+  t.is(client.write('x'), true)
+})
+
+test('bytes in flight count against the mark; writableLength counts a batch waiting behind them', async (t) => {
+  const peers = []
+  const server = await listen(t, { pauseOnConnect: true, recvBufferSize: 4096 }, (socket) =>
+    peers.push(socket)
+  )
+  const client = await connected(t, server, { sendBufferSize: 4096 })
+  while (peers.length === 0) await sleep(5)
+  const peer = peers[0]
+
+  let drains = 0
+  client.on('drain', () => drains++)
+  client.write(Buffer.alloc(60 * 1024))
+  await sleep(20) // a later turn
+  const chunk = Buffer.alloc(60 * 1024)
+  const answers = []
+  for (let i = 0; i < 3; i++) {
+    const answer = client.write(chunk)
+    answers.push(answer)
+    if (!answer) break
+    t.ok(client.writableLength < client.writableHighWaterMark, 'true only under the mark')
+  }
+  t.ok(answers.length <= 2 && answers[answers.length - 1] === false, 'false by the second write')
+
+  const big = connect(t, server.address().port, '127.0.0.1')
+  await once(big, 'connect')
+  big.write(Buffer.alloc(16 << 20))
+  const before = big.writableLength
+  big.write(Buffer.alloc(1000))
+  await sleep(50) // the stream hands the 1000 bytes over as a batch, which waits
+  t.is(big.writableLength - before, 1000, 'the waiting batch is still counted')
+
+  peer.resume()
+  await once(client, 'drain')
+  t.is(drains, 1)
+})
+
 test('the high-water mark getters keep their values after the end and destroy()', async (t) => {
   const server = await listen(t, {}, (socket) => socket.end())
   for (const opts of [{}, { readableHighWaterMark: 5000, writableHighWaterMark: 6000 }]) {
