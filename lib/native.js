@@ -11,7 +11,8 @@ let readView = null
 
 // A lone read: the addon writes its slab index (all ones at the end of the
 // stream), offset and length here, and passes the slab only when it is not
-// the one last passed. A read the socket could not buffer sets the fourth.
+// the one last passed. The socket's answer (see Socket#_onread) goes in the
+// fourth.
 let loneSlab = null
 
 // Counts the addon's calls into JavaScript: a socket writes at once only
@@ -46,15 +47,18 @@ const lone = new Uint32Array(
       let data = null
       if (lone[0] !== END) {
         data = loneSlab = usable(loneSlab)
-        if (data === null) return this._onread(SLAB_LOST(), null, 0, 0)
+        if (data === null) {
+          lone[3] = this._onread(SLAB_LOST(), null, 0, 0)
+          return
+        }
       }
 
-      if (!this._onread(null, data, lone[1], lone[2])) lone[3] = 1
+      lone[3] = this._onread(null, data, lone[1], lone[2])
     },
     // Every read of one loop iteration: the socket of each, the slabs they
-    // point into, and in meta three numbers per read, the index of its slab
-    // (all ones at the end of the stream), its offset and its length. Answers
-    // with the numbers of the reads a socket could not buffer.
+    // point into, and in meta four numbers per read: the index of its slab
+    // (all ones at the end of the stream), its offset, its length, and the
+    // socket's answer, written here.
     function onreads(sockets, slabs, meta, count) {
       nextTurn()
       if (meta !== readMeta) {
@@ -63,25 +67,19 @@ const lone = new Uint32Array(
       }
 
       const view = readView
-      let full = null
 
-      for (let i = 0, j = 0; i < count; i++, j += 3) {
+      for (let i = 0, j = 0; i < count; i++, j += 4) {
         let slab = null
         if (view[j] !== END) {
           slab = slabs[view[j]] = usable(slabs[view[j]])
           if (slab === null) {
-            sockets[i]._onread(SLAB_LOST(), null, 0, 0)
+            view[j + 3] = sockets[i]._onread(SLAB_LOST(), null, 0, 0)
             continue
           }
         }
 
-        if (!sockets[i]._onread(null, slab, view[j + 1], view[j + 2])) {
-          if (full === null) full = []
-          full.push(i)
-        }
+        view[j + 3] = sockets[i]._onread(null, slab, view[j + 1], view[j + 2])
       }
-
-      return full
     },
     function onwrite(err) {
       nextTurn()

@@ -48,6 +48,11 @@ const STREAM_DRAIN = 0x20000
 // Until a 'drain' owed on either path comes, every write() returns false.
 const DRAIN_OWED = NEED_DRAIN | STREAM_DRAIN
 
+// A socket's answers to a read (src/read.c).
+const READ_ON = 0
+const READ_FULL = 1
+const READ_HELD = 2
+
 const StreamxDuplex = Object.getPrototypeOf(Duplex.prototype)
 
 const ipcHandle = Symbol.for('bare.ipc.handle')
@@ -1152,19 +1157,21 @@ module.exports = class Socket extends Duplex {
   }
 
   // A read: a view of `length` bytes at `offset` in `data`, an ArrayBuffer
-  // that small reads share.
+  // that small reads share. Answers the addon: read on, full (stop reading),
+  // or held (room left, but nobody reads yet: one read per wake-up, so that
+  // a paused socket holds little more than its high-water mark).
   _onread(err, data, offset, length) {
     if (err) {
       this._state &= ~READING
       this.destroy(this._annotate(err))
-      return false
+      return READ_FULL
     }
 
     if (data === null) {
       this._state &= ~READING
       this.push(null)
       if ((this._state & ALLOW_HALF_OPEN) === 0) this.end()
-      return false
+      return READ_FULL
     }
 
     this._state &= ~READ_REQUESTED
@@ -1173,13 +1180,24 @@ module.exports = class Socket extends Duplex {
 
     if (this._canEmitData()) {
       this._emitData(chunk)
-      return true
+      return READ_ON
     }
 
-    if (this.push(chunk) || this._state & READ_REQUESTED) return true
+    if (this.push(chunk) || this._state & READ_REQUESTED)
+      return this._consumed() ? READ_ON : READ_HELD
 
     this._state &= ~READING
-    return false
+    return READ_FULL
+  }
+
+  // Whether reads reach a consumer as they come: flowing, piped, or read
+  // through 'readable' (async iteration included).
+  _consumed() {
+    return (
+      !Readable.isPaused(this) ||
+      this._readableState.pipeTo !== null ||
+      this.listenerCount('readable') > 0
+    )
   }
 
   // A flowing stream with nothing queued would hand a read straight to its

@@ -12,8 +12,9 @@
  * the batch behind its data; a read error is handed over at once, after the
  * batch, so that it never overtakes the data before it.
  *
- * Reading stops on its own when JavaScript answers a read with false (its
- * buffer is full), so backpressure costs no extra call.
+ * JavaScript answers each read in the memory it shares with the addon: read
+ * on, full (reading stops, so backpressure costs no extra call), or held
+ * (there is room, but nobody is reading yet: one read per wake-up then).
  */
 
 // madvise and MADV_POPULATE_WRITE.
@@ -35,6 +36,11 @@
 /* How far ahead of the reads bare_tcp__prefault asks for pages, and the
  * least it asks for at once. */
 #define BARE_TCP_PREFAULT_STEP (64 * 1024)
+
+/* JavaScript's answers to a read (lib/native.js). */
+#define BARE_TCP_READ_ON 0
+#define BARE_TCP_READ_FULL 1
+#define BARE_TCP_READ_HELD 2
 
 static inline size_t
 bare_tcp__align8(size_t n) {
@@ -135,6 +141,21 @@ bare_tcp__on_full(bare_tcp_t *handle) {
   handle->state &= ~bare_tcp_state_reading;
 }
 
+/* Applies JavaScript's answer to a read of the handle. */
+static void
+bare_tcp__answer(bare_tcp_t *handle, uint32_t answer) {
+  if (answer == BARE_TCP_READ_FULL) {
+    handle->state &= ~bare_tcp_state_flowing;
+    bare_tcp__on_full(handle);
+    return;
+  }
+
+  if (answer == BARE_TCP_READ_ON)
+    handle->state |= bare_tcp_state_flowing;
+  else
+    handle->state &= ~bare_tcp_state_flowing;
+}
+
 /*
  * A lone read goes to on_read(slab, err) with the socket as `this`: its
  * numbers are in the lone buffer, and the slab is passed only when
@@ -170,16 +191,16 @@ bare_tcp__deliver_one(bare_tcp_reads_t *reads, bare_tcp_read_t *entry) {
 
   bare_tcp__call(entry->handle, module->on_read, argc, argv, NULL);
 
-  if (lone[3]) bare_tcp__on_full(entry->handle);
+  if (entry->slab) bare_tcp__answer(entry->handle, lone[3]);
 }
 
 static bool
 bare_tcp__reserve_meta(bare_tcp_reads_t *reads, size_t count) {
-  if (reads->meta_len >= count * 3) return true;
+  if (reads->meta_len >= count * 4) return true;
 
   js_env_t *env = reads->module->env;
 
-  size_t len = count * 3 * 2 < 3 * 64 ? 3 * 64 : count * 3 * 2;
+  size_t len = count * 4 * 2 < 4 * 64 ? 4 * 64 : count * 4 * 2;
 
   js_value_t *meta;
   void *data;
@@ -202,10 +223,10 @@ bare_tcp__reserve_meta(bare_tcp_reads_t *reads, size_t count) {
 
 /*
  * Several reads go to on_reads(sockets, slabs, meta, count): the socket of
- * each read, the slabs they point into, and in meta three numbers per read,
- * the index of its slab (all ones at the end of the stream), its offset and
- * its length. It answers with the indices of the reads that could not be
- * buffered, or null. Returns false when there was no memory to ask.
+ * each read, the slabs they point into, and in meta four numbers per read,
+ * the index of its slab (all ones at the end of the stream), its offset, its
+ * length, and the answer JavaScript writes back. Returns false when there
+ * was no memory to ask.
  */
 static bool
 bare_tcp__deliver_many(bare_tcp_reads_t *reads, size_t count) {
@@ -252,9 +273,10 @@ bare_tcp__deliver_many(bare_tcp_reads_t *reads, size_t count) {
       while (slab < reads->retired_len && reads->retired[slab].ref != entry->slab) slab++;
     }
 
-    meta[i * 3] = slab;
-    meta[i * 3 + 1] = entry->offset;
-    meta[i * 3 + 2] = entry->len;
+    meta[i * 4] = slab;
+    meta[i * 4 + 1] = entry->offset;
+    meta[i * 4 + 2] = entry->len;
+    meta[i * 4 + 3] = BARE_TCP_READ_ON;
   }
 
   js_value_t *argv[4];
@@ -287,29 +309,13 @@ bare_tcp__deliver_many(bare_tcp_reads_t *reads, size_t count) {
   err = js_get_global(env, &global);
   assert(err == 0);
 
-  // A throwing callback is reported by Bare as an uncaught exception.
-  js_value_t *result;
-  if (js_call_function(env, global, function, 4, argv, &result) != 0) return true;
+  // A throwing callback is reported by Bare as an uncaught exception; the
+  // reads it did not answer read on.
+  (void) js_call_function(env, global, function, 4, argv, NULL);
 
-  bool is_array;
-  err = js_is_array(env, result, &is_array);
-  assert(err == 0);
-
-  if (!is_array) return true;
-
-  uint32_t full;
-  err = js_get_array_length(env, result, &full);
-  assert(err == 0);
-
-  for (uint32_t i = 0; i < full; i++) {
-    js_value_t *element;
-    err = js_get_element(env, result, i, &element);
-    assert(err == 0);
-
-    uint32_t index;
-    if (bare_tcp__get_uint32(env, element, (uint32_t) count - 1, &index)) {
-      bare_tcp__on_full(reads->entries[index].handle);
-    }
+  for (size_t i = 0; i < count; i++) {
+    bare_tcp_read_t *entry = &reads->entries[i];
+    if (entry->slab) bare_tcp__answer(entry->handle, meta[i * 4 + 3]);
   }
 
   return true;
@@ -340,6 +346,8 @@ bare_tcp__flush(bare_tcp_reads_t *reads) {
 
   for (size_t i = 0; i < len; i++) {
     bare_tcp_t *handle = reads->entries[i].handle;
+
+    handle->state &= ~bare_tcp_state_batched;
 
     if ((handle->state & bare_tcp_state_closing) || handle->ctx == NULL) continue;
 
@@ -591,6 +599,14 @@ bare_tcp__on_alloc(uv_handle_t *uv_handle, size_t suggested_size, uv_buf_t *buf)
   bare_tcp_t *handle = (bare_tcp_t *) uv_handle;
   bare_tcp_module_t *module = handle->module;
 
+  // Not flowing, and a read waits for JavaScript already: the rest waits in
+  // the kernel until JavaScript says whether it has room.
+  if ((handle->state & (bare_tcp_state_flowing | bare_tcp_state_batched)) == bare_tcp_state_batched) {
+    handle->state |= bare_tcp_state_deferred;
+    *buf = uv_buf_init(NULL, 0);
+    return;
+  }
+
   size_t need = handle->read_buffer_size;
 
   if (module->slab == NULL || module->slab_len < module->slab_used + need) {
@@ -661,6 +677,11 @@ bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
 
   if (nread == 0) return;
 
+  if (nread == UV_ENOBUFS && (handle->state & bare_tcp_state_deferred)) {
+    handle->state &= ~bare_tcp_state_deferred;
+    return;
+  }
+
   if (nread < 0 && nread != UV_EOF) {
     bare_tcp__on_read_end(handle, nread);
     return;
@@ -682,6 +703,7 @@ bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
   } else {
     handle->last_active = uv_now(module->loop);
     handle->bytes_read += nread;
+    handle->state |= bare_tcp_state_batched;
 
     reads->entries[reads->len++] = (bare_tcp_read_t){
       .handle = handle,

@@ -71,6 +71,19 @@ enum {
    * JavaScript may not have heard yet: its batch is delivered later. A
    * resume() meanwhile has nothing to start, and libuv would refuse. */
   bare_tcp_state_read_done = 1 << 10,
+
+  /* JavaScript's answer to the socket's last read: its reads reach a
+   * consumer as they come. A socket that is not flowing (paused, or with
+   * nobody reading yet) takes one read per wake-up: libuv would otherwise
+   * read up to 32 times before JavaScript could say its buffer is full. */
+  bare_tcp_state_flowing = 1 << 11,
+
+  /* The socket has a read in the batch being gathered. */
+  bare_tcp_state_batched = 1 << 12,
+
+  /* on_alloc turned down a read for the rule above; libuv reports that as
+   * UV_ENOBUFS, which is then no error. */
+  bare_tcp_state_deferred = 1 << 13,
 };
 
 /*

@@ -80,6 +80,36 @@ test(
   }
 )
 
+test('a paused socket holds at most one read past its readable high-water mark', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.write(Buffer.alloc(8 << 20, 0x61)))
+
+  for (const opts of [
+    { readableHighWaterMark: 0, readBufferSize: 4096 },
+    { readableHighWaterMark: 1000, readBufferSize: 4096 },
+    {}
+  ]) {
+    const socket = connect(t, { port: server.address().port, host: '127.0.0.1', ...opts })
+    socket.on('connect', () => socket.pause())
+    await sleep(300)
+
+    const mark = socket.readableHighWaterMark
+    const read = opts.readBufferSize || 65536
+    t.ok(socket.bytesRead > 0, 'it read')
+    t.ok(
+      socket.bytesRead <= mark + read,
+      `${socket.bytesRead} bytes read, mark ${mark}, reads of ${read}: the rest waits in the kernel`
+    )
+
+    let received = 0
+    socket.on('data', (data) => (received += data.byteLength))
+    socket.resume()
+    const deadline = Date.now() + 10000
+    while (received < 8 << 20 && Date.now() < deadline) await sleep(10)
+    t.is(received, 8 << 20, 'all of it once resumed')
+    socket.destroy()
+  }
+})
+
 test('high-water marks: 64 KiB for writes and 16 KiB for reads unless set, per socket or per server', async (t) => {
   const plain = new tcp.Socket()
   t.is(plain.writableHighWaterMark, 65536)
