@@ -1623,9 +1623,11 @@ function chunkLength(data) {
 // chunk whose buffer the program detached meanwhile (see lib/native.js)
 // would leave as 0 bytes and leave the count off for good, so the length it
 // came in with is kept until it leaves. Only queued chunks pay for this.
+// Strings (after setEncoding()) count their characters, as in Node.js.
 const queuedLengths = new WeakMap()
 
 function queuedLength(data) {
+  if (typeof data === 'string') return data.length
   if (typeof data !== 'object' || data === null || typeof data.byteLength !== 'number') return 1024
 
   const queued = queuedLengths.get(data)
