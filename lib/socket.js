@@ -234,6 +234,9 @@ module.exports = class Socket extends Duplex {
 
   // Bytes written by the user that have not reached the kernel yet.
   get writableLength() {
+    // Nothing left will reach the kernel, as in Node.js.
+    if (this.destroyed) return 0
+
     const waiting = this._waitingBatch === null ? 0 : batchLength(this._waitingBatch.batch)
     return this._writableState.buffered + this._corkedBytes + waiting + this._currentCounters()[2]
   }

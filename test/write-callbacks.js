@@ -489,6 +489,15 @@ test('bytes in flight count against the mark; writableLength counts a batch wait
   t.is(drains, 1)
 })
 
+test('writableLength is 0 once the socket is destroyed, as nothing left will be sent', async (t) => {
+  const socket = connect(t, 1, '127.0.0.1')
+  socket.on('error', () => {})
+  socket.write(Buffer.alloc(70000), () => {})
+  t.is(socket.writableLength, 70000, 'waiting for the connection')
+  await once(socket, 'close')
+  t.is(socket.writableLength, 0)
+})
+
 test('the high-water mark getters keep their values after the end and destroy()', async (t) => {
   const server = await listen(t, {}, (socket) => socket.end())
   for (const opts of [{}, { readableHighWaterMark: 5000, writableHighWaterMark: 6000 }]) {
