@@ -74,7 +74,8 @@ struct bare_tcp_reads_s {
   size_t retired_len;
   size_t retired_cap;
 
-  /* Where a batch tells JavaScript each read's slab, offset and length: an
+  /* Where a batch tells JavaScript each read's slab, offset and length, and
+   * JavaScript answers each (four numbers per read): an
    * ArrayBuffer it keeps a Uint32Array of, written here directly, because
    * creating three numbers per read through the engine's API cost more
    * than the reads. */
@@ -82,8 +83,8 @@ struct bare_tcp_reads_s {
   uint32_t *meta_data;
   size_t meta_len;
 
-  /* A lone read's numbers, the same three, then a fourth that JavaScript
-   * sets when the socket could not buffer the read. Handed to JavaScript
+  /* A lone read's numbers, the same three, then a fourth where JavaScript
+   * writes its answer (read on, full or held). Handed to JavaScript
    * once, by setup(). */
   js_ref_t *lone;
   uint32_t *lone_data;

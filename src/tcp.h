@@ -72,10 +72,11 @@ enum {
    * resume() meanwhile has nothing to start, and libuv would refuse. */
   bare_tcp_state_read_done = 1 << 10,
 
-  /* JavaScript's answer to the socket's last read: its reads reach a
-   * consumer as they come. A socket that is not flowing (paused, or with
-   * nobody reading yet) takes one read per wake-up: libuv would otherwise
-   * read up to 32 times before JavaScript could say its buffer is full. */
+  /* JavaScript's answer to the socket's last read was that its reads reach
+   * a consumer as they come. Without it (paused, or nobody reading yet) the
+   * socket takes one read per wake-up: libuv would otherwise read up to 32
+   * times before JavaScript could say its buffer is full. A pause() is only
+   * seen at the next answer. */
   bare_tcp_state_flowing = 1 << 11,
 
   /* The socket has a read in the batch being gathered. */
