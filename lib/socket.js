@@ -65,20 +65,17 @@ module.exports = class Socket extends Duplex {
     const readBufferSize = args.readBufferSize(opts.readBufferSize)
     const allowHalfOpen = args.flag(opts.allowHalfOpen) ?? true
     const eagerOpen = args.flag(opts.eagerOpen) ?? true
-    const readableHighWaterMark = args.highWaterMark(
-      opts,
-      'readableHighWaterMark',
-      READABLE_HIGH_WATER_MARK
-    )
+    // A readable mark of 0 is taken as 1 (a paused socket holds one read):
+    // at 0 the stream would stop asking for reads, and a pipe would stall.
+    const readableHighWaterMark =
+      args.highWaterMark(opts, 'readableHighWaterMark', READABLE_HIGH_WATER_MARK) || 1
     const writableHighWaterMark = args.highWaterMark(
       opts,
       'writableHighWaterMark',
       WRITABLE_HIGH_WATER_MARK
     )
 
-    // A readable mark of 0 is taken as 1 (a paused socket holds one read):
-    // at 0 the stream would stop asking for reads, and a pipe would stall.
-    super({ eagerOpen, highWaterMark: readableHighWaterMark || 1 })
+    super({ eagerOpen, highWaterMark: readableHighWaterMark })
 
     this._writableState.highWaterMark = writableHighWaterMark
 
@@ -106,7 +103,7 @@ module.exports = class Socket extends Duplex {
       readableHighWaterMark === READABLE_HIGH_WATER_MARK &&
       writableHighWaterMark === WRITABLE_HIGH_WATER_MARK
         ? null
-        : { readable: readableHighWaterMark || 1, writable: writableHighWaterMark }
+        : { readable: readableHighWaterMark, writable: writableHighWaterMark }
 
     this._host = null
     this._port = 0

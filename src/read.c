@@ -145,16 +145,12 @@ bare_tcp__on_full(bare_tcp_t *handle) {
 /* Applies JavaScript's answer to a read of the handle. */
 static void
 bare_tcp__answer(bare_tcp_t *handle, uint32_t answer) {
-  if (answer == BARE_TCP_READ_FULL) {
-    handle->state &= ~bare_tcp_state_flowing;
-    bare_tcp__on_full(handle);
-    return;
-  }
-
   if (answer == BARE_TCP_READ_ON)
     handle->state |= bare_tcp_state_flowing;
   else
     handle->state &= ~bare_tcp_state_flowing;
+
+  if (answer == BARE_TCP_READ_FULL) bare_tcp__on_full(handle);
 }
 
 /*
