@@ -37,6 +37,7 @@ bare_tcp_exports(js_env_t *env, js_value_t *exports) {
   V("idle", bare_tcp_idle)
   V("counters", bare_tcp_counters)
   V("resume", bare_tcp_resume)
+  V("hold", bare_tcp_hold)
   V("reviveSlab", bare_tcp_revive_slab)
   V("writev", bare_tcp_writev)
   V("writeError", bare_tcp_write_error)

@@ -48,10 +48,10 @@ const STREAM_DRAIN = 0x20000
 // Until a 'drain' owed on either path comes, every write() returns false.
 const DRAIN_OWED = NEED_DRAIN | STREAM_DRAIN
 
-// A socket's answers to a read (src/read.c).
-const READ_ON = 0
-const READ_FULL = 1
-const READ_HELD = 2
+// A socket's answers to a read (src/read.c): stop reading, read on, or
+// any number in between, the bytes it has room for.
+const READ_FULL = 0
+const READ_ON = 0xffffffff
 
 const StreamxDuplex = Object.getPrototypeOf(Duplex.prototype)
 
@@ -985,6 +985,14 @@ module.exports = class Socket extends Duplex {
     return super.resume()
   }
 
+  // The addon hears of a pause only with its next read's answer, and until
+  // then it would take a whole wake-up's reads (up to 32).
+  pause() {
+    super.pause()
+    if (this._state & READING && this._connected()) binding.hold(this._handle, this._readRoom())
+    return this
+  }
+
   pipe(dest, cb) {
     this._endPauseOnConnect()
     return super.pipe(dest, cb)
@@ -1158,8 +1166,9 @@ module.exports = class Socket extends Duplex {
 
   // A read: a view of `length` bytes at `offset` in `data`, an ArrayBuffer
   // that small reads share. Answers the addon: read on, full (stop reading),
-  // or held (room left, but nobody reads yet: one read per wake-up, so that
-  // a paused socket holds little more than its high-water mark).
+  // or the room left when the reads wait in the stream's queue (paused,
+  // piped, read through 'readable'), so that a socket never holds more than
+  // one read past its high-water mark.
   _onread(err, data, offset, length) {
     if (err) {
       this._state &= ~READING
@@ -1180,24 +1189,22 @@ module.exports = class Socket extends Duplex {
 
     if (this._canEmitData()) {
       this._emitData(chunk)
-      return READ_ON
+      // A listener may have paused the socket.
+      return Readable.isPaused(this) ? this._readRoom() : READ_ON
     }
 
-    if (this.push(chunk) || this._state & READ_REQUESTED)
-      return this._consumed() ? READ_ON : READ_HELD
+    if (this.push(chunk) || this._state & READ_REQUESTED) return this._readRoom()
 
     this._state &= ~READING
     return READ_FULL
   }
 
-  // Whether reads reach a consumer as they come: flowing, piped, or read
-  // through 'readable' (async iteration included).
-  _consumed() {
-    return (
-      !Readable.isPaused(this) ||
-      this._readableState.pipeTo !== null ||
-      this.listenerCount('readable') > 0
-    )
+  // The bytes the stream's queue has room for: at least 1, since 0 would
+  // stop reading, and short of READ_ON.
+  _readRoom() {
+    const state = this._readableState
+    const room = state.highWaterMark - state.buffered
+    return room < 1 ? 1 : room < READ_ON ? room : READ_ON - 1
   }
 
   // A flowing stream with nothing queued would hand a read straight to its

@@ -13,8 +13,13 @@
  * batch, so that it never overtakes the data before it.
  *
  * JavaScript answers each read in the memory it shares with the addon: read
- * on, full (reading stops, so backpressure costs no extra call), or held
- * (there is room, but nobody is reading yet: one read per wake-up then).
+ * on, full (reading stops, so backpressure costs no extra call), or how
+ * many bytes it still has room for when nobody takes the reads as they
+ * come (paused, piped, read through 'readable'). libuv reads up to 32 times
+ * per wake-up before JavaScript hears of any, so a socket that is not read
+ * on stops for the wake-up once it has read its room: it never holds more
+ * than one read past its high-water mark. pause() tells the addon at once
+ * (hold()), since the next answer may come a whole wake-up's reads later.
  */
 
 // madvise and MADV_POPULATE_WRITE.
@@ -36,11 +41,6 @@
 /* How far ahead of the reads bare_tcp__prefault asks for pages, and the
  * least it asks for at once. */
 #define BARE_TCP_PREFAULT_STEP (64 * 1024)
-
-/* JavaScript's answers to a read (lib/native.js). */
-#define BARE_TCP_READ_ON 0
-#define BARE_TCP_READ_FULL 1
-#define BARE_TCP_READ_HELD 2
 
 static inline size_t
 bare_tcp__align8(size_t n) {
@@ -145,10 +145,7 @@ bare_tcp__on_full(bare_tcp_t *handle) {
 /* Applies JavaScript's answer to a read of the handle. */
 static void
 bare_tcp__answer(bare_tcp_t *handle, uint32_t answer) {
-  if (answer == BARE_TCP_READ_ON)
-    handle->state |= bare_tcp_state_flowing;
-  else
-    handle->state &= ~bare_tcp_state_flowing;
+  handle->read_room = answer;
 
   if (answer == BARE_TCP_READ_FULL) bare_tcp__on_full(handle);
 }
@@ -170,7 +167,7 @@ bare_tcp__deliver_one(bare_tcp_reads_t *reads, bare_tcp_read_t *entry) {
   lone[0] = entry->slab ? 0 : UINT32_MAX;
   lone[1] = entry->offset;
   lone[2] = entry->len;
-  lone[3] = 0;
+  lone[3] = BARE_TCP_READ_ON;
 
   size_t argc = 0;
   js_value_t *argv[1];
@@ -596,9 +593,9 @@ bare_tcp__on_alloc(uv_handle_t *uv_handle, size_t suggested_size, uv_buf_t *buf)
   bare_tcp_t *handle = (bare_tcp_t *) uv_handle;
   bare_tcp_module_t *module = handle->module;
 
-  // Not flowing, and a read waits for JavaScript already: the rest waits in
-  // the kernel until JavaScript says whether it has room.
-  if ((handle->state & (bare_tcp_state_flowing | bare_tcp_state_batched)) == bare_tcp_state_batched) {
+  // Its room is read, and the reads wait for JavaScript: the rest waits in
+  // the kernel until JavaScript says whether it has more.
+  if ((handle->state & bare_tcp_state_batched) && handle->read_room == 0) {
     handle->state |= bare_tcp_state_deferred;
     *buf = uv_buf_init(NULL, 0);
     return;
@@ -702,6 +699,10 @@ bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
     handle->bytes_read += nread;
     handle->state |= bare_tcp_state_batched;
 
+    if (handle->read_room != BARE_TCP_READ_ON) {
+      handle->read_room = (size_t) nread < handle->read_room ? handle->read_room - (uint32_t) nread : 0;
+    }
+
     reads->entries[reads->len++] = (bare_tcp_read_t){
       .handle = handle,
       .slab = module->slab,
@@ -742,6 +743,29 @@ bare_tcp_resume(js_env_t *env, js_callback_info_t *info) {
   }
 
   handle->state |= bare_tcp_state_reading;
+
+  return NULL;
+}
+
+/* hold(handle, room): the program paused the socket; from now on it reads
+ * no more than `room` bytes (at least one read) per wake-up until its next
+ * answer. */
+js_value_t *
+bare_tcp_hold(js_env_t *env, js_callback_info_t *info) {
+  size_t argc = 2;
+  js_value_t *argv[2];
+
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
+  if (handle == NULL) return NULL;
+
+  uint32_t room;
+
+  if (argc < 2 || !bare_tcp__get_uint32(env, argv[1], UINT32_MAX - 1, &room)) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "hold() takes a number of bytes below 2^32 - 1");
+    return NULL;
+  }
+
+  handle->read_room = room;
 
   return NULL;
 }

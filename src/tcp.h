@@ -72,19 +72,12 @@ enum {
    * resume() meanwhile has nothing to start, and libuv would refuse. */
   bare_tcp_state_read_done = 1 << 10,
 
-  /* JavaScript's answer to the socket's last read was that its reads reach
-   * a consumer as they come. Without it (paused, or nobody reading yet) the
-   * socket takes one read per wake-up: libuv would otherwise read up to 32
-   * times before JavaScript could say its buffer is full. A pause() is only
-   * seen at the next answer. */
-  bare_tcp_state_flowing = 1 << 11,
-
   /* The socket has a read in the batch being gathered. */
-  bare_tcp_state_batched = 1 << 12,
+  bare_tcp_state_batched = 1 << 11,
 
-  /* on_alloc turned down a read for the rule above; libuv reports that as
-   * UV_ENOBUFS, which is then no error. */
-  bare_tcp_state_deferred = 1 << 13,
+  /* on_alloc turned down a read because the socket's read_room was used up;
+   * libuv reports that as UV_ENOBUFS, which is then no error. */
+  bare_tcp_state_deferred = 1 << 12,
 };
 
 /*
@@ -142,6 +135,12 @@ struct bare_tcp_s {
   uv_tcp_t tcp;
 
   uint32_t magic;
+
+  /* How many more bytes the socket may read in this wake-up once it has a
+   * read in the batch, as JavaScript last answered (read.c): libuv reads up
+   * to 32 times per wake-up, and JavaScript hears of them only after.
+   * BARE_TCP_READ_ON when its reads reach a consumer as they come. */
+  uint32_t read_room;
 
   /* The write the kernel did not take whole, while it is in flight; NULL
    * otherwise. Most writes complete during the call, so the request and the
@@ -306,8 +305,17 @@ bare_tcp__reads_close(bare_tcp_module_t *module);
 js_value_t *
 bare_tcp__reads_setup(bare_tcp_module_t *module);
 
+/* JavaScript's answer to a read (lib/socket.js), also a socket's read_room:
+ * full (stop reading), read on (no limit), or else the bytes it has room
+ * for. */
+#define BARE_TCP_READ_FULL 0
+#define BARE_TCP_READ_ON UINT32_MAX
+
 js_value_t *
 bare_tcp_resume(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_hold(js_env_t *env, js_callback_info_t *info);
 
 js_value_t *
 bare_tcp_revive_slab(js_env_t *env, js_callback_info_t *info);

@@ -1,6 +1,8 @@
 const test = require('brittle')
 const { tcp, listen, connect, once } = require('./helpers')
 
+const { Writable } = require('bare-stream')
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 test(
@@ -110,6 +112,89 @@ test('a paused socket holds at most one read past its readable high-water mark',
     while (received < 8 << 20 && Date.now() < deadline) await sleep(10)
     t.is(received, 8 << 20, 'all of it once resumed')
     socket.destroy()
+  }
+})
+
+test('a socket paused while data flows holds at most one read past its mark from the next wake-up on', async (t) => {
+  // 1 MiB in slow steps of 64 KiB, one read per wake-up, then 63 MiB at once.
+  const step = 65536
+  const total = 64 << 20
+  const server = await listen(t, {}, async (socket) => {
+    for (let sent = 0; sent < 1 << 20; sent += step) {
+      socket.write(Buffer.alloc(step, 0x62))
+      await sleep(5)
+    }
+    await sleep(50)
+    const chunk = Buffer.alloc(1 << 20, 0x63)
+    for (let sent = 1 << 20; sent < total && !socket.destroyed; sent += chunk.byteLength) {
+      if (!socket.write(chunk)) await once(socket, 'drain')
+    }
+    socket.end()
+  })
+
+  // The pipe's mark is above a read's size: at 16 KiB every read fills the
+  // queue, and reading stops at each.
+  for (const [where, readableHighWaterMark] of [
+    ['timer', 16384],
+    ['data', 16384],
+    ['pipe', 262144]
+  ]) {
+    const socket = connect(t, {
+      port: server.address().port,
+      host: '127.0.0.1',
+      readableHighWaterMark
+    })
+    let received = 0
+    let taken = -1
+    let stalled = null
+    const pause = () => {
+      if (where !== 'pipe') socket.pause()
+      taken = socket.bytesRead
+    }
+
+    // A pipe's destination that stops taking data is a pause too, and it
+    // holds one read more in its own queue.
+    let slack = 0
+    if (where === 'pipe') {
+      const sink = new Writable({
+        write(data, encoding, cb) {
+          received += data.byteLength
+          if (taken === -1 && received >= 1 << 20) {
+            pause()
+            stalled = cb
+          } else {
+            cb(null)
+          }
+        }
+      })
+      slack = sink._writableState.highWaterMark + step
+      socket.pipe(sink)
+    } else {
+      socket.on('data', (data) => {
+        received += data.byteLength
+        if (where === 'data' && taken === -1 && received >= 1 << 20) pause()
+      })
+    }
+
+    if (where === 'timer') {
+      while (received < 1 << 20) await sleep(1)
+      pause()
+    }
+    while (taken === -1) await sleep(1)
+
+    await sleep(300)
+    const held = socket.bytesRead - taken
+    t.ok(
+      held <= socket.readableHighWaterMark + step + slack,
+      `paused from ${where}: ${held} bytes read since (mark ${socket.readableHighWaterMark}, reads of ${step})`
+    )
+    t.ok(received < total, 'the rest waits in the kernel')
+
+    const ended = once(socket, 'end')
+    if (stalled) stalled(null)
+    else socket.resume()
+    await ended
+    t.is(received, total, 'all of it once resumed')
   }
 })
 
