@@ -368,14 +368,16 @@ module.exports = class Socket extends Duplex {
     return this
   }
 
-  setKeepAlive(enable = false, delay = 0, opts = {}) {
+  // setKeepAlive(delay[, opts]) turns keep-alive on with that delay, as in
+  // the published bare-tcp; a delay of 0 turns it off, as Node.js reads it.
+  setKeepAlive(enable, delay, opts) {
     if (typeof enable === 'number') {
       opts = delay
       delay = enable
-      enable = false
+      enable = delay > 0
     }
 
-    opts = args.options(opts, 'Keep-alive options')
+    opts = args.options(opts ?? {}, 'Keep-alive options')
 
     enable = args.boolean(enable, 'Keep-alive', false)
     delay = args.milliseconds(delay, 'Keep-alive initial delay', 0)

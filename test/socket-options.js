@@ -38,6 +38,38 @@ test('keep-alive: enable, initial delay, interval and count reach the kernel', a
   t.is(socket.keepAlive, false)
 })
 
+test('setKeepAlive(delay[, opts]) turns keep-alive on with that delay; a delay of 0 turns it off', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.resume())
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+
+  t.is(socket.setKeepAlive(5000), socket)
+  t.is(socket.keepAlive, true)
+  t.is(socket.keepAliveInitialDelay, 5000)
+  t.is(kernel(socket).keepAlive, 1)
+  t.is(kernel(socket).keepAliveIdle, 5)
+
+  socket.setKeepAlive(9000, { interval: 2000, count: 3 })
+  let opts = kernel(socket)
+  t.is(opts.keepAlive, 1)
+  t.is(opts.keepAliveIdle, 9)
+  t.is(opts.keepAliveInterval, 2)
+  t.is(opts.keepAliveCount, 3)
+
+  socket.setKeepAlive(0)
+  t.is(socket.keepAlive, false)
+  t.is(kernel(socket).keepAlive, 0)
+
+  // Before connecting too.
+  const early = new tcp.Socket().setKeepAlive(3000)
+  t.is(early.keepAlive, true)
+  t.is(early.keepAliveInitialDelay, 3000)
+  early.destroy()
+
+  t.exception(() => socket.setKeepAlive(-1), /INVALID_ARGUMENT/)
+  t.exception(() => socket.setKeepAlive(1000, 'often'), /INVALID_ARGUMENT/)
+})
+
 test('noDelay reaches the kernel and the getter', async (t) => {
   const server = await listen(t, {}, (socket) => socket.resume())
   const socket = connect(t, server.address().port, '127.0.0.1', { noDelay: true })
