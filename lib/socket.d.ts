@@ -191,6 +191,8 @@ interface TCPSocket<M extends TCPSocketEvents = TCPSocketEvents>
   readonly readableHighWaterMark: number
   readonly writableHighWaterMark: number
 
+  /** Whether the socket stays writable after the peer's end (the option, default true). */
+  readonly allowHalfOpen: boolean
   readonly keepAlive: boolean
   readonly keepAliveInitialDelay: number
   readonly noDelay: boolean

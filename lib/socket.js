@@ -146,8 +146,9 @@ module.exports = class Socket extends Duplex {
     return (this._state & CONNECTING) !== 0
   }
 
+  // As in Node.js, a socket being destroyed is pending again at once.
   get pending() {
-    return (this._state & CONNECTED) === 0 || this._handle === null
+    return !this._connected() || this.destroying
   }
 
   get readyState() {
@@ -165,6 +166,10 @@ module.exports = class Socket extends Duplex {
 
   get timeout() {
     return this._idle === null ? undefined : this._idle.timeout
+  }
+
+  get allowHalfOpen() {
+    return (this._state & ALLOW_HALF_OPEN) !== 0
   }
 
   get keepAlive() {
@@ -1181,7 +1186,6 @@ module.exports = class Socket extends Duplex {
     if (data === null) {
       this._state &= ~READING
       this.push(null)
-      if ((this._state & ALLOW_HALF_OPEN) === 0) this.end()
       return READ_FULL
     }
 
@@ -1367,6 +1371,13 @@ module.exports = class Socket extends Duplex {
     // As in Node.js, a 'readable' consumer asks for data: it ends a pause
     // on connect, as resume(), pipe() and read() do.
     else if (name === 'newListener' && argv[0] === 'readable') this._endPauseOnConnect()
+    // Without half-open, our side ends once the peer's end has been
+    // delivered, after the 'end' listeners, as in Node.js.
+    else if (name === 'end' && (this._state & ALLOW_HALF_OPEN) === 0) {
+      const result = super.emit('end', ...argv)
+      this.end()
+      return result
+    }
     if (name !== 'close' || argv.length !== 0) return super.emit(name, ...argv)
 
     const result = super.emit('close', getStreamError(this) !== null)

@@ -51,6 +51,41 @@ test('allowHalfOpen false: the socket ends itself when the peer ends', async (t)
   t.pass('server socket closed without calling end()')
 })
 
+test('allowHalfOpen false: our side ends after the end listeners, which can still write', async (t) => {
+  let accepted = null
+  const server = await listen(t, { allowHalfOpen: false }, (socket) => {
+    accepted = socket
+    socket.on('end', () => {
+      states.push(socket.readyState)
+      socket.write('last words')
+    })
+    socket.resume()
+  })
+  const states = []
+
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  t.is(socket.allowHalfOpen, true, 'the default')
+  socket.end('bye')
+  const received = await collect(socket)
+
+  t.is(accepted.allowHalfOpen, false, "a server's socket takes the server's option")
+  t.alike(states, ['writeOnly'], "writable inside 'end', as in Node.js")
+  t.is(received.toString(), 'last words', 'what was written in the listener arrived before our end')
+})
+
+test('allowHalfOpen false: a paused socket keeps its side open until it has delivered the end', async (t) => {
+  const server = await listen(t, { allowHalfOpen: false }, (socket) => {
+    socket.pause()
+    setTimeout(() => socket.resume(), 200)
+  })
+
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  socket.end('data before the end')
+  const start = Date.now()
+  await collect(socket)
+  t.ok(Date.now() - start >= 150, 'the server ended only once it read')
+})
+
 test('allowHalfOpen false on a client socket', async (t) => {
   const server = await listen(t, {}, (socket) => {
     socket.end()

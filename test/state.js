@@ -25,6 +25,8 @@ test('connecting, pending and readyState through a socket life', async (t) => {
   t.is(socket.readyState, 'readOnly')
 
   socket.destroy()
+  t.is(socket.pending, true, 'pending again as soon as it is destroyed, as in Node.js')
+  t.is(socket.readyState, 'closed')
   await once(socket, 'close')
   t.is(socket.readyState, 'closed')
   t.is(socket.pending, true)
