@@ -38,7 +38,7 @@ test('unref() lets the process exit with everything still open', async (t) => {
   t.is(stdout, 'unrefed\n')
 })
 
-test('an unref()d connecting socket does not keep the process alive', async (t) => {
+test('a socket unref()d while connecting lets the process exit once connected', async (t) => {
   const { code, signal, stdout } = await run(t, 'unref-lookup.js')
   t.is(signal, null)
   t.is(code, 0)
