@@ -89,7 +89,12 @@ module.exports = class Connector {
       if (this._localAddress !== null || this._localPort !== 0) {
         const local =
           this._localAddress !== null ? this._localAddress : family === 6 ? '::' : '0.0.0.0'
-        binding.bind(handle, local, this._localPort)
+        try {
+          binding.bind(handle, local, this._localPort)
+        } catch (err) {
+          // Named by the local end, as in Node.js.
+          throw SystemErrors.withAddress(err, local, this._localPort || undefined)
+        }
       }
 
       binding.connect(handle, address, this._port)

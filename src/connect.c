@@ -98,6 +98,23 @@ bare_tcp_connect(js_env_t *env, js_callback_info_t *info) {
   return NULL;
 }
 
+static uint16_t
+bare_tcp__port(const struct sockaddr_storage *addr) {
+  return ntohs(addr->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *) addr)->sin6_port : ((const struct sockaddr_in *) addr)->sin_port);
+}
+
+/* UV_EADDRINUSE unless the handle is bound to `port`. */
+static int
+bare_tcp__check_bound(bare_tcp_t *handle, uint16_t port) {
+  struct sockaddr_storage local;
+  int len = sizeof(local);
+
+  int err = uv_tcp_getsockname(&handle->tcp, (struct sockaddr *) &local, &len);
+  if (err < 0) return err;
+
+  return bare_tcp__port(&local) == port ? 0 : UV_EADDRINUSE;
+}
+
 /* bind(handle, ip, port): the local end of a connection about to be made. */
 js_value_t *
 bare_tcp_bind(js_env_t *env, js_callback_info_t *info) {
@@ -114,6 +131,11 @@ bare_tcp_bind(js_env_t *env, js_callback_info_t *info) {
   if (err < 0) return NULL;
 
   err = uv_tcp_bind(&handle->tcp, (struct sockaddr *) &addr, 0);
+
+  // libuv keeps EADDRINUSE from bind() for the connect to report, where it
+  // would read as a connect failure; a socket left unbound shows it now.
+  if (err == 0 && bare_tcp__port(&addr) != 0) err = bare_tcp__check_bound(handle, bare_tcp__port(&addr));
+
   if (err < 0) {
     bare_tcp__throw(env, err, "bind");
     return NULL;

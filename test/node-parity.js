@@ -67,6 +67,31 @@ test('localAddress and localPort bind the client before connecting', async (t) =
   t.is(socket.localPort, localPort)
 })
 
+test('a localPort in use fails the connect with a bind error naming the local end', async (t) => {
+  const server = await listen(t, { host: '127.0.0.1' })
+  const busy = server.address().port
+
+  const socket = connect(t, {
+    port: busy,
+    host: '127.0.0.1',
+    localAddress: '127.0.0.1',
+    localPort: busy
+  })
+  const [err] = await once(socket, 'error')
+  t.is(err.code, 'EADDRINUSE')
+  t.is(err.syscall, 'bind', 'as in Node.js, not connect')
+  t.is(err.address, '127.0.0.1')
+  t.is(err.port, busy)
+  t.is(err.message, `bind EADDRINUSE 127.0.0.1:${busy}`)
+
+  // A port of 0 is not named.
+  const elsewhere = connect(t, { port: busy, host: '127.0.0.1', localAddress: '192.0.2.1' })
+  const [err2] = await once(elsewhere, 'error')
+  t.is(err2.code, 'EADDRNOTAVAIL')
+  t.is(err2.syscall, 'bind')
+  t.is(err2.message, 'bind EADDRNOTAVAIL 192.0.2.1')
+})
+
 test('a bad localAddress is INVALID_HOST', (t) => {
   t.exception(() => connect(t, 1, '127.0.0.1', { localAddress: 'nope' }), /INVALID_HOST/)
 })
