@@ -136,7 +136,7 @@ interface TCPInfo {
 }
 
 interface TCPSocketEvents extends DuplexEvents {
-  data: [data: Buffer]
+  data: [data: Buffer | string]
   lookup: [err: Error | null, address: string | undefined, family: number | undefined, host: string]
   connectionAttempt: [address: string, port: number, family: number]
   connectionAttemptFailed: [address: string, port: number, family: number, err: Error]
@@ -248,7 +248,7 @@ interface TCPSocket<M extends TCPSocketEvents = TCPSocketEvents>
 
   destroy(err?: Error | null): void
   /** Close with a TCP RST instead of a FIN, discarding unsent data; on a socket that is not connected, destroy it with `SOCKET_IS_CLOSED`. */
-  resetAndDestroy(): void
+  resetAndDestroy(): this
 
   [Symbol.asyncDispose](): Promise<void>
 }

@@ -510,21 +510,41 @@ module.exports = class Socket extends Duplex {
     this._endPauseOnConnect()
 
     let error = null
-    let waiting = null
+    let finished = false
+    // Every next() gets its own answer, in order, even when a caller asks
+    // again before the last answer came.
+    const waiting = []
 
-    const settle = () => {
-      if (waiting === null) return
-
-      const { resolve, reject } = waiting
+    const answer = () => {
       const data = socket.read()
 
-      if (data !== null) resolve({ value: data, done: false })
-      else if (error !== null) reject(error)
-      else if (socket._readableState.ended) resolve({ value: undefined, done: true })
-      else if (socket.destroyed) reject(getStreamError(socket) || TCPError.SOCKET_IS_CLOSED())
-      else return
+      if (data !== null) return { value: data, done: false }
+      if (error !== null) return { error }
+      if (socket._readableState.ended) return { value: undefined, done: true }
+      if (socket.destroyed) return { error: getStreamError(socket) || TCPError.SOCKET_IS_CLOSED() }
+      return null
+    }
 
-      waiting = null
+    const settle = () => {
+      while (waiting.length > 0) {
+        if (finished) {
+          waiting.shift().resolve({ value: undefined, done: true })
+          continue
+        }
+
+        const result = answer()
+        if (result === null) return
+
+        const { resolve, reject } = waiting.shift()
+
+        if (result.error) {
+          finished = true
+          reject(result.error)
+        } else {
+          if (result.done) finished = true
+          resolve(result)
+        }
+      }
     }
 
     // Kept for the socket's life, as streamx's iterator does: an error after
@@ -538,6 +558,9 @@ module.exports = class Socket extends Duplex {
     this.on('close', settle)
 
     const leave = (err) => {
+      finished = true
+      settle()
+
       if (socket.destroyed) return Promise.resolve({ value: undefined, done: true })
 
       return new Promise((resolve, reject) => {
@@ -555,7 +578,7 @@ module.exports = class Socket extends Duplex {
       },
       next() {
         return new Promise((resolve, reject) => {
-          waiting = { resolve, reject }
+          waiting.push({ resolve, reject })
           settle()
         })
       },
@@ -658,10 +681,13 @@ module.exports = class Socket extends Duplex {
     // Otherwise, with nothing ahead left to complete, it is due, unless a
     // write made before it (corked, say) is called back first, which calls
     // it too. An empty write before the connection waits for it
-    // (_onconnected).
+    // (_onconnected), and one made while corked waits for uncork(), as in
+    // Node.js.
     if (this.destroying) {
       queueMicrotask(() => this._failWriteCallbacks())
-    } else if (!isEnd && this._written <= this._flushed && (err !== null || this._connected())) {
+    } else if (!isEnd && err !== null) {
+      if (this._written <= this._flushed) this._callDueLater()
+    } else if (!isEnd && this._allFlushed() && (this._state & USER_CORKED) === 0) {
       this._callDueLater()
     }
   }
@@ -687,6 +713,13 @@ module.exports = class Socket extends Duplex {
     this._state &= ~USER_CORKED
     super.uncork()
     if (this._corked !== null) this._flush(true)
+    else if (this._writeCallbacks !== null && this._allFlushed()) this._callDueLater()
+  }
+
+  // Connected, with every write made so far flushed: a callback with nothing
+  // ahead of it is due.
+  _allFlushed() {
+    return this._written <= this._flushed && this._connected()
   }
 
   end(chunk, encoding, cb) {
@@ -1663,7 +1696,7 @@ function queuedLength(data) {
 // No encoding (undefined or null, as Node.js takes it) is UTF-8.
 function encode(string, encoding) {
   try {
-    return Buffer.from(string, encoding ?? 'utf8')
+    return Buffer.from(string, encoding || 'utf8')
   } catch (err) {
     throw TCPError.INVALID_ARGUMENT(`Cannot encode a string as ${quote(encoding)}: ${err.message}`)
   }

@@ -84,7 +84,7 @@ struct bare_tcp_reads_s {
   size_t meta_len;
 
   /* A lone read's numbers, the same three, then a fourth where JavaScript
-   * writes its answer (read on, full or held). Handed to JavaScript
+   * writes its answer (read on, full, or the room left). Handed to JavaScript
    * once, by setup(). */
   js_ref_t *lone;
   uint32_t *lone_data;

@@ -197,3 +197,47 @@ test('async iteration reads a socket paused on connect, as resume() would', asyn
   await finished
   t.is(Buffer.concat(chunks).toString(), 'paused, then iterated')
 })
+
+test('async iteration answers every next() in order, even when asked again before an answer', async (t) => {
+  const server = await listen(t, {}, (socket) => {
+    socket.write('one')
+    setTimeout(() => socket.write('two'), 30)
+    setTimeout(() => socket.end(), 60)
+  })
+
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  const iterator = socket[Symbol.asyncIterator]()
+  // Asked before anything arrived: both must settle, the first one first.
+  const settled = []
+  const first = iterator.next().then((result) => (settled.push('first'), result))
+  const second = iterator.next().then((result) => (settled.push('second'), result))
+
+  const results = await Promise.all([first, second])
+  t.alike(settled, ['first', 'second'], 'answered in the order asked')
+  t.is(results[0].value.toString(), 'one')
+  t.is(results[1].value.toString(), 'two')
+
+  const last = await iterator.next()
+  t.is(last.done, true, 'then the end')
+  t.alike(await iterator.next(), { value: undefined, done: true }, 'and done again after it')
+})
+
+test('next() after return() is done, and a next() still waiting when return() came is done too', async (t) => {
+  const server = await listen(t, {}, (socket) => {
+    socket.on('error', () => {})
+  })
+
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+  const iterator = socket[Symbol.asyncIterator]()
+
+  const waiting = iterator.next()
+  t.alike(await iterator.return(), { value: undefined, done: true }, 'return() is done')
+  t.alike(await waiting, { value: undefined, done: true }, 'the waiting next() is done')
+  t.alike(
+    await iterator.next(),
+    { value: undefined, done: true },
+    'a later next() is done, not an error'
+  )
+  t.ok(socket.destroyed, 'and the socket is destroyed')
+})

@@ -140,13 +140,16 @@ test('end() after end(): data is refused; after finish, its callback succeeds at
   t.is(client.bytesWritten, 3)
 })
 
-test('a null encoding is the default, as in Node.js', async (t) => {
+test('a null or other falsy encoding is the default, as in Node.js', async (t) => {
   const server = await listen(t, {}, (socket) => socket.pipe(socket))
   const client = connect(t, server.address().port, '127.0.0.1')
   const echoed = collect(client)
   client.write('hé', null)
+  client.write('1', '')
+  client.write('2', false)
+  client.write('3', 0)
   client.end('!', null)
-  t.is((await echoed).toString(), 'hé!')
+  t.is((await echoed).toString(), 'hé123!')
 })
 
 test('cork() holds writes until uncork(); end() uncorks', async (t) => {
@@ -177,6 +180,34 @@ test('cork() holds writes until uncork(); end() uncorks', async (t) => {
   const [socket] = server.connections
   await once(socket, 'end')
   t.is(arrivals.map(([data]) => data).join(''), 'abcd', 'end() sent what cork() held')
+})
+
+test('an empty write made while corked is called back after uncork(), in order', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.resume())
+  const client = await connected(t, server)
+
+  const calls = []
+  client.cork()
+  client.write('', () => calls.push('empty'))
+  await sleep(50)
+  t.alike(calls, [], 'held while corked')
+  client.uncork()
+  t.alike(calls, [], 'not from inside uncork()')
+  await sleep(10)
+  t.alike(calls, ['empty'], 'then called back')
+
+  client.cork()
+  client.write('x', () => calls.push('x'))
+  client.write('', () => calls.push('empty after x'))
+  await sleep(50)
+  t.alike(calls, ['empty'], 'behind a corked write, held too')
+  client.end(() => calls.push('end'))
+  await once(client, 'finish')
+  t.alike(
+    calls,
+    ['empty', 'x', 'empty after x', 'end'],
+    'end() uncorks and calls them back in order'
+  )
 })
 
 test('cork() past the high-water mark returns false, and uncork() brings one drain', async (t) => {

@@ -208,7 +208,7 @@ function sockets() {
   plain.write(42)
 
   // events
-  plain.on('data', (data) => expectType<Buffer>(data))
+  plain.on('data', (data) => expectType<Buffer | string>(data))
   plain.on('lookup', (err, address, family, host) => {
     expectType<Error | null>(err)
     expectType<string | undefined>(address)
@@ -242,7 +242,7 @@ function sockets() {
   // teardown
   plain.destroy()
   plain.destroy(new Error('gone'))
-  expectType<void>(plain.resetAndDestroy())
+  expectType<Socket>(plain.resetAndDestroy())
   expectType<Promise<void>>(plain[Symbol.asyncDispose]())
 
   // IPC handle protocol
