@@ -38,6 +38,7 @@ bare_tcp_exports(js_env_t *env, js_value_t *exports) {
   V("counters", bare_tcp_counters)
   V("resume", bare_tcp_resume)
   V("hold", bare_tcp_hold)
+  V("readInto", bare_tcp_read_into)
   V("reviveSlab", bare_tcp_revive_slab)
   V("writev", bare_tcp_writev)
   V("writeError", bare_tcp_write_error)

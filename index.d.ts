@@ -1,5 +1,6 @@
 import TCPSocket, {
   TCPSocketOptions,
+  TCPOnReadOptions,
   TCPSocketSetupOptions,
   TCPSocketConnectOptions,
   TCPSocketOpenOptions,
@@ -32,6 +33,7 @@ export {
   TCPServer as Server,
   TCPError,
   type TCPSocketOptions,
+  type TCPOnReadOptions,
   type TCPSocketSetupOptions,
   type TCPSocketConnectOptions,
   type TCPSocketOpenOptions,

@@ -48,7 +48,7 @@ exports.createServer = function createServer(opts, onconnection) {
 // createConnection(port[, host[, options]][, onconnect])
 // createConnection(options[, onconnect])
 // The options also configure the socket itself (readBufferSize,
-// allowHalfOpen, eagerOpen, the high-water marks).
+// allowHalfOpen, eagerOpen, the high-water marks, onread).
 exports.createConnection = exports.connect = function createConnection(...argv) {
   let opts = argv[0]
 
@@ -64,7 +64,8 @@ exports.createConnection = exports.connect = function createConnection(...argv) 
     eagerOpen: opts.eagerOpen,
     highWaterMark: opts.highWaterMark,
     readableHighWaterMark: opts.readableHighWaterMark,
-    writableHighWaterMark: opts.writableHighWaterMark
+    writableHighWaterMark: opts.writableHighWaterMark,
+    onread: opts.onread
   })
 
   return socket.connect(...argv)

@@ -94,6 +94,33 @@ exports.readBufferSize = function readBufferSize(value = constants.defaults.READ
   return value
 }
 
+// onread: { buffer, callback } as in Node.js, where buffer is a Uint8Array
+// (a Buffer) of at least one byte or a function returning one, called when
+// the socket starts reading.
+exports.onread = function onread(value) {
+  if (value === undefined || value === null) return null
+  if (typeof value !== 'object') {
+    throw TCPError.INVALID_ARGUMENT('onread must be an object with a buffer and a callback')
+  }
+
+  const { buffer, callback } = value
+  if (typeof callback !== 'function') {
+    throw TCPError.INVALID_ARGUMENT('onread.callback must be a function')
+  }
+  if (typeof buffer !== 'function') exports.readBuffer(buffer, 'onread.buffer')
+
+  return { buffer, callback, given: false }
+}
+
+exports.readBuffer = function readBuffer(value, what) {
+  if (!(value instanceof Uint8Array) || value.byteLength === 0) {
+    throw TCPError.INVALID_ARGUMENT(
+      `${what} must be a Buffer or Uint8Array of at least one byte, got ${quote(value)}`
+    )
+  }
+  return value
+}
+
 // A socket's high-water mark for one side, read as Node.js reads it:
 // `highWaterMark` when given (it sets both sides), else the side's own
 // option, else the default.

@@ -5,12 +5,15 @@
 const binding = require('../binding')
 
 const END = 0xffffffff
+// A read into the socket's own buffer (the onread option).
+const INTO = 0xfffffffe
 
 let readMeta = null
 let readView = null
 
 // A lone read: the addon writes its slab index (all ones at the end of the
-// stream), offset and length here, and passes the slab only when it is not
+// stream, INTO for a read into the socket's own buffer), offset and length
+// here, and passes the slab only when it is not
 // the one last passed. The socket's answer (see Socket#_onread) goes in the
 // fourth.
 let loneSlab = null
@@ -39,6 +42,11 @@ const lone = new Uint32Array(
       nextTurn()
       if (err !== undefined) {
         this._onread(err, null, 0, 0)
+        return
+      }
+
+      if (lone[0] === INTO) {
+        lone[3] = this._onreadInto(lone[2])
         return
       }
 

@@ -67,6 +67,15 @@ interface TCPSocketOptions {
   readableHighWaterMark?: number
   /** Bytes waiting to be sent before `write()` returns false. Default 65536. */
   writableHighWaterMark?: number
+  /** Read into one buffer of your own instead of through the stream, as in Node.js. */
+  onread?: TCPOnReadOptions
+}
+
+interface TCPOnReadOptions {
+  /** The buffer every read goes into, or a function returning it, called once when reading starts. */
+  buffer: Uint8Array | (() => Uint8Array)
+  /** Called with the socket as `this` for each read, before the next; `false` pauses the socket. */
+  callback(this: TCPSocket, bytesRead: number, buffer: Uint8Array): boolean | void
 }
 
 /** Options that configure a connected socket, given to `connect()` or `open()`. */
@@ -261,6 +270,7 @@ declare namespace TCPSocket {
   export {
     TCPSocket,
     TCPSocketOptions,
+    TCPOnReadOptions,
     TCPSocketSetupOptions,
     TCPSocketConnectOptions,
     TCPSocketOpenOptions,

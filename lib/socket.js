@@ -47,6 +47,10 @@ const WRITE_FINISHED = 0x10000
 const STREAM_DRAIN = 0x20000
 // Until a 'drain' owed on either path comes, every write() returns false.
 const DRAIN_OWED = NEED_DRAIN | STREAM_DRAIN
+// A socket with the onread option was paused: it reads nothing until
+// resume(). The stream's own paused state cannot say so, since no data
+// ever reaches it, and it starts out paused.
+const INTO_PAUSED = 0x40000
 
 // A socket's answers to a read (src/read.c): stop reading, read on, or
 // any number in between, the bytes it has room for.
@@ -63,6 +67,7 @@ module.exports = class Socket extends Duplex {
     opts = args.options(opts, 'Options')
 
     const readBufferSize = args.readBufferSize(opts.readBufferSize)
+    const into = args.onread(opts.onread)
     const allowHalfOpen = args.flag(opts.allowHalfOpen) ?? true
     const eagerOpen = args.flag(opts.eagerOpen) ?? true
     // A readable mark of 0 is taken as 1 (a paused socket holds one read):
@@ -97,6 +102,9 @@ module.exports = class Socket extends Duplex {
     this._handle = null
     this._state = allowHalfOpen ? ALLOW_HALF_OPEN : 0
     this._readBufferSize = readBufferSize
+    // The onread option: every read goes into its buffer and to its
+    // callback, never through the stream.
+    this._into = into
     // The marks as set, for the getters (the stream zeroes its own at the
     // end and on destroy); null for the defaults, which most sockets keep.
     this._marks =
@@ -777,16 +785,28 @@ module.exports = class Socket extends Duplex {
   }
 
   _startReading() {
-    if (this._state & (READING | PAUSE_ON_CONNECT) || !this._connected()) return
+    if (this._state & (READING | PAUSE_ON_CONNECT | INTO_PAUSED) || !this._connected()) return
 
     this._state |= READING
 
     try {
+      if (this._into !== null && !this._into.given) this._giveReadBuffer()
       binding.resume(this._handle)
     } catch (err) {
       this._state &= ~READING
       this.destroy(this._annotate(err))
     }
+  }
+
+  // The onread buffer goes to the addon when reading first starts; a
+  // function for it is called then, once.
+  _giveReadBuffer() {
+    const into = this._into
+    if (typeof into.buffer === 'function') {
+      into.buffer = args.readBuffer(into.buffer(), 'The buffer from onread.buffer()')
+    }
+    binding.readInto(this._handle, into.buffer)
+    into.given = true
   }
 
   _writev(batch, cb) {
@@ -1022,14 +1042,29 @@ module.exports = class Socket extends Duplex {
 
   resume() {
     this._endPauseOnConnect()
-    return super.resume()
+    if (this._into === null) return super.resume()
+
+    this._state &= ~INTO_PAUSED
+    super.resume()
+    this._startReading()
+    return this
   }
 
   // The addon hears of a pause only with its next read's answer, and until
-  // then it would take a whole wake-up's reads (up to 32).
+  // then it would take a whole wake-up's reads (up to 32). With onread it
+  // stops at once.
   pause() {
     super.pause()
-    if (this._state & READING && this._connected()) binding.hold(this._handle, this._readRoom())
+
+    const reading = (this._state & READING) !== 0 && this._connected()
+
+    if (this._into !== null) {
+      this._state = (this._state | INTO_PAUSED) & ~READING
+      if (reading) binding.hold(this._handle, READ_FULL)
+    } else if (reading) {
+      binding.hold(this._handle, this._readRoom())
+    }
+
     return this
   }
 
@@ -1236,6 +1271,25 @@ module.exports = class Socket extends Duplex {
 
     this._state &= ~READING
     return READ_FULL
+  }
+
+  // A read of `length` bytes into the onread buffer. The callback answers
+  // false to pause the socket, as in Node.js; the addon makes no other read
+  // into the buffer before this returns.
+  _onreadInto(length) {
+    const into = this._into
+    let answer
+    try {
+      answer = into.callback.call(this, length, into.buffer)
+    } catch (err) {
+      queueMicrotask(() => {
+        throw err
+      })
+    }
+
+    if (answer === false && (this._state & INTO_PAUSED) === 0) this.pause()
+
+    return this._state & INTO_PAUSED ? READ_FULL : READ_ON
   }
 
   // The bytes the stream's queue has room for: at least 1, since 0 would

@@ -255,6 +255,8 @@ bare_tcp__on_close(uv_handle_t *uv_handle) {
     assert(err == 0);
   }
 
+  bare_tcp__into_release(handle);
+
   if (handle->ctx) js_delete_reference(env, handle->ctx);
   handle->ctx = NULL;
 

@@ -593,6 +593,13 @@ bare_tcp__on_alloc(uv_handle_t *uv_handle, size_t suggested_size, uv_buf_t *buf)
   bare_tcp_t *handle = (bare_tcp_t *) uv_handle;
   bare_tcp_module_t *module = handle->module;
 
+  // Each read into the program's buffer is handed over before the next is
+  // made (bare_tcp__deliver_into), so one buffer serves them all.
+  if (handle->into) {
+    *buf = uv_buf_init(handle->into->data, (unsigned int) handle->into->len);
+    return;
+  }
+
   // Its room is read, and the reads wait for JavaScript: the rest waits in
   // the kernel until JavaScript says whether it has more.
   if ((handle->state & bare_tcp_state_batched) && handle->read_room == 0) {
@@ -664,6 +671,41 @@ bare_tcp__on_read_end(bare_tcp_t *handle, ssize_t status) {
   assert(err == 0);
 }
 
+/*
+ * A read into the program's own buffer goes to JavaScript at once, not in
+ * the batch: libuv's next read in this wake-up would overwrite it. Its slab
+ * index says so, and the answer is read on or full, as for any read.
+ */
+static void
+bare_tcp__deliver_into(bare_tcp_t *handle, size_t len) {
+  int err;
+
+  bare_tcp_module_t *module = handle->module;
+  js_env_t *env = module->env;
+
+  if (module->exiting || handle->state & bare_tcp_state_closing || handle->ctx == NULL) return;
+
+  uint32_t *lone = module->reads->lone_data;
+
+  lone[0] = BARE_TCP_READ_INTO;
+  lone[1] = 0;
+  lone[2] = (uint32_t) len;
+  lone[3] = BARE_TCP_READ_ON;
+
+  handle->state &= ~bare_tcp_state_resumed;
+
+  js_handle_scope_t *scope;
+  err = js_open_handle_scope(env, &scope);
+  assert(err == 0);
+
+  bare_tcp__call(handle, module->on_read, 0, NULL, NULL);
+
+  err = js_close_handle_scope(env, scope);
+  assert(err == 0);
+
+  bare_tcp__answer(handle, lone[3]);
+}
+
 static void
 bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
   bare_tcp_t *handle = (bare_tcp_t *) stream;
@@ -678,6 +720,13 @@ bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
 
   if (nread < 0 && nread != UV_EOF) {
     bare_tcp__on_read_end(handle, nread);
+    return;
+  }
+
+  if (nread > 0 && handle->into) {
+    handle->last_active = uv_now(module->loop);
+    handle->bytes_read += nread;
+    bare_tcp__deliver_into(handle, (size_t) nread);
     return;
   }
 
@@ -766,6 +815,89 @@ bare_tcp_hold(js_env_t *env, js_callback_info_t *info) {
   }
 
   handle->read_room = room;
+
+  // Reads into the program's buffer are never batched, so nothing else
+  // would stop them: a pause stops them now.
+  if (handle->into && room == BARE_TCP_READ_FULL) {
+    handle->state &= ~bare_tcp_state_resumed;
+    bare_tcp__on_full(handle);
+  }
+
+  return NULL;
+}
+
+void
+bare_tcp__into_release(bare_tcp_t *handle) {
+  bare_tcp_into_t *into = handle->into;
+  if (into == NULL) return;
+
+  js_env_t *env = handle->module->env;
+
+  handle->into = NULL;
+
+  js_delete_reference(env, into->ref);
+  js_release_arraybuffer_backing_store(env, into->store);
+  free(into);
+}
+
+/*
+ * readInto(handle, buffer): from now on every read of the socket goes into
+ * `buffer`, a Uint8Array, and is handed over before the next one is made.
+ * Reads are at most 1 GiB, so that their length fits the numbers they are
+ * handed over with.
+ */
+js_value_t *
+bare_tcp_read_into(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 2;
+  js_value_t *argv[2];
+
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
+  if (handle == NULL) return NULL;
+
+  bool is_typedarray = false;
+  if (argc >= 2) {
+    err = js_is_typedarray(env, argv[1], &is_typedarray);
+    assert(err == 0);
+  }
+
+  js_typedarray_type_t type;
+  void *data = NULL;
+  size_t len = 0;
+  js_value_t *arraybuffer;
+  size_t offset;
+
+  if (is_typedarray) {
+    err = js_get_typedarray_info(env, argv[1], &type, &data, &len, &arraybuffer, &offset);
+    assert(err == 0);
+  }
+
+  if (!is_typedarray || type != js_uint8array || len == 0) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "readInto() takes a Uint8Array of at least one byte");
+    return NULL;
+  }
+
+  bare_tcp_into_t *into = malloc(sizeof(bare_tcp_into_t));
+  if (into == NULL) {
+    bare_tcp__throw(env, UV_ENOMEM, "read");
+    return NULL;
+  }
+
+  err = js_get_arraybuffer_backing_store(env, arraybuffer, &into->store);
+  if (err < 0) {
+    free(into);
+    return NULL;
+  }
+
+  err = js_create_reference(env, argv[1], 1, &into->ref);
+  assert(err == 0);
+
+  into->data = data;
+  into->len = len < (1u << 30) ? len : (1u << 30);
+
+  bare_tcp__into_release(handle);
+  handle->into = into;
 
   return NULL;
 }

@@ -37,6 +37,7 @@ typedef struct bare_tcp_s bare_tcp_t;
 typedef struct bare_tcp_listener_s bare_tcp_listener_t;
 typedef struct bare_tcp_reads_s bare_tcp_reads_t;
 typedef struct bare_tcp_write_s bare_tcp_write_t;
+typedef struct bare_tcp_into_s bare_tcp_into_t;
 
 /*
  * The state of a handle, as bits because a connected socket can be reading,
@@ -175,8 +176,24 @@ struct bare_tcp_s {
   /* Servers only: their accept loop (server.c). */
   bare_tcp_listener_t *listener;
 
+  /* Sockets with the onread option only: the program's buffer that every
+   * read goes into (read.c). */
+  bare_tcp_into_t *into;
+
   bare_tcp_t *prev;
   bare_tcp_t *next;
+};
+
+/*
+ * A buffer of the program's own that a socket reads into, each read handed
+ * over before the next is made. The backing store keeps the memory alive if
+ * the program detaches the buffer meanwhile.
+ */
+struct bare_tcp_into_s {
+  js_ref_t *ref;
+  js_arraybuffer_backing_store_t *store;
+  char *data;
+  size_t len;
 };
 
 struct bare_tcp_write_s {
@@ -310,6 +327,17 @@ bare_tcp__reads_setup(bare_tcp_module_t *module);
  * for. */
 #define BARE_TCP_READ_FULL 0
 #define BARE_TCP_READ_ON UINT32_MAX
+
+/* The slab index of a lone read that went into the socket's own buffer
+ * (readInto()); all ones is the end of the stream. */
+#define BARE_TCP_READ_INTO (UINT32_MAX - 1)
+
+/* Lets go of a socket's own read buffer, when its handle closes. */
+void
+bare_tcp__into_release(bare_tcp_t *handle);
+
+js_value_t *
+bare_tcp_read_into(js_env_t *env, js_callback_info_t *info);
 
 js_value_t *
 bare_tcp_resume(js_env_t *env, js_callback_info_t *info);

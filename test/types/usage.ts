@@ -59,6 +59,20 @@ function expectType<T>(value: T): T {
 function sockets() {
   const plain = new tcp.Socket()
   const configured = new Socket({ readBufferSize: 4096, allowHalfOpen: false, eagerOpen: false })
+  new Socket({
+    onread: {
+      buffer: Buffer.alloc(1024),
+      callback(bytesRead, buffer) {
+        expectType<number>(bytesRead)
+        expectType<Uint8Array>(buffer)
+        expectType<Socket>(this)
+        return bytesRead > 0
+      }
+    }
+  })
+  new Socket({ onread: { buffer: () => new Uint8Array(16), callback() {} } })
+  // @ts-expect-error onread needs a callback
+  new Socket({ onread: { buffer: Buffer.alloc(16) } })
   const viaType: TCPSocket = configured
   expectType<Socket>(viaType)
 
