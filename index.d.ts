@@ -27,11 +27,11 @@ import constants from './lib/constants'
 import TCPError, { TCPSystemError, TCPConnectError, TCPAbortError } from './lib/errors'
 
 export {
-  TCPSocket,
+  type TCPSocket,
   TCPSocket as Socket,
-  TCPServer,
+  type TCPServer,
   TCPServer as Server,
-  TCPError,
+  type TCPError,
   type TCPSocketOptions,
   type TCPOnReadOptions,
   type TCPSocketSetupOptions,

@@ -70,12 +70,6 @@ exports.callback = function callback(value, what) {
   return value
 }
 
-exports.boolean = function boolean(value, what, fallback) {
-  if (value === undefined) return fallback
-  if (typeof value !== 'boolean') throw TCPError.INVALID_ARGUMENT(`${what} must be a boolean`)
-  return value
-}
-
 // A duration in milliseconds: a finite number >= 0.
 exports.milliseconds = function milliseconds(value, what, fallback) {
   if (value === undefined) return fallback
@@ -277,7 +271,8 @@ exports.connect = function connect(argv) {
 //   ([port[, host[, backlog[, options]]]][, onlistening])
 //   (options[, onlistening])   options.port, .host, .backlog
 // and in either options: ipv6Only, reusePort, lookup, family, signal.
-// port defaults to 0 (any free port), host to 'localhost', backlog to 511.
+// port defaults to 0 (any free port), host to 'localhost', backlog to 511
+// (a backlog of 0 too, as in Node.js).
 exports.listen = function listen(argv) {
   let [port, host, backlog, opts, onlistening] = argv
 
@@ -309,7 +304,7 @@ exports.listen = function listen(argv) {
     backlog:
       backlog === undefined || backlog === null
         ? constants.defaults.BACKLOG
-        : integer(backlog, 'Backlog'),
+        : integer(backlog, 'Backlog') || constants.defaults.BACKLOG,
     ipv6Only: exports.flag(opts.ipv6Only) ?? false,
     reusePort: exports.flag(opts.reusePort) ?? false,
     signal: exports.signal(opts.signal),

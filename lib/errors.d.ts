@@ -37,7 +37,7 @@ declare class TCPError extends Error {
   static SOCKET_IS_CLOSED(msg?: string): TCPError
   static SERVER_ALREADY_LISTENING(msg?: string): TCPError
   static SERVER_IS_CLOSED(msg?: string): TCPError
-  static INVALID_ARGUMENT(msg: string): TCPError
+  static INVALID_ARGUMENT(msg?: string): TCPError
   static INVALID_HOST(msg?: string): TCPError
   static INVALID_PORT(port: unknown): TCPError
   static WRITE_AFTER_END(msg?: string): TCPError

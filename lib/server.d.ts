@@ -3,9 +3,19 @@ import TCPSocket, {
   TCPSocketAddress,
   TCPSocketSetupOptions,
   TCPFamily,
-  TCPLookupFunction,
+  TCPLookupAddress,
   TCPAbortSignal
 } from './socket'
+
+/**
+ * Resolves the host to listen on, called as `lookup(host, { family }, cb)`; `cb` takes an address
+ * and its family, Node.js style, or a list whose first entry is used.
+ */
+type TCPServerLookupFunction = (
+  hostname: string,
+  opts: { family: number },
+  cb: (err: Error | null, address: TCPLookupAddress[] | string, family?: number) => void
+) => void
 
 /** The socket options (keepAlive, noDelay, timeout, ...) apply to every accepted connection. */
 interface TCPServerOptions extends TCPSocketSetupOptions {
@@ -34,7 +44,7 @@ interface TCPServerListenOptions {
   reusePort?: boolean
   /** Aborting it closes the server. */
   signal?: TCPAbortSignal
-  lookup?: TCPLookupFunction
+  lookup?: TCPServerLookupFunction
   family?: 0 | 4 | 6 | 'IPv4' | 'IPv6'
 }
 
@@ -101,7 +111,14 @@ declare class TCPServer<M extends TCPServerEvents = TCPServerEvents> extends Eve
 }
 
 declare namespace TCPServer {
-  export { TCPServer, TCPServerOptions, TCPServerListenOptions, TCPServerEvents, TCPServerDrop }
+  export {
+    TCPServer,
+    TCPServerOptions,
+    TCPServerListenOptions,
+    TCPServerLookupFunction,
+    TCPServerEvents,
+    TCPServerDrop
+  }
 }
 
 export = TCPServer

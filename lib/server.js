@@ -90,7 +90,7 @@ module.exports = class Server extends EventEmitter {
     // close() or an abort abandoned must not bind the next listen().
     const attempt = ++this._attempts
 
-    const flags = { port, backlog, ipv6Only, reusePort }
+    const flags = { port, backlog, ipv6Only, reusePort, family }
 
     if (signal !== null && this._watchSignal(signal)) return this
 
@@ -130,9 +130,20 @@ module.exports = class Server extends EventEmitter {
     onclose = args.callback(onclose, 'Close listener')
 
     if ((this._state & (BINDING | BOUND)) === 0) {
-      if (onclose) {
-        queueMicrotask(() => onclose(TCPError.SERVER_IS_CLOSED('Server is not listening')))
+      const err = TCPError.SERVER_IS_CLOSED('Server is not listening')
+
+      // While closing, the close under way emits 'close'. Otherwise, as in
+      // Node.js and the published bare-tcp, 'close' is emitted anyway, after
+      // the callback, unless the server listens again meanwhile.
+      if (this._state & CLOSING) {
+        if (onclose) queueMicrotask(() => onclose(err))
+        return this
       }
+
+      queueMicrotask(() => {
+        if (onclose) onclose(err)
+        if ((this._state & (BINDING | BOUND | CLOSING)) === 0) this.emit('close')
+      })
       return this
     }
 
@@ -183,6 +194,11 @@ module.exports = class Server extends EventEmitter {
       address = address[0]?.address
     }
     if (!err && !ip.isAddress(address)) err = { code: 'ENOTFOUND' }
+    // An address of another family than asked for: as getaddrinfo says for
+    // such a name, not found.
+    else if (!err && flags.family !== 0 && ip.isIP(address) !== flags.family) {
+      err = { code: 'ENOTFOUND', message: `${host} has no IPv${flags.family} address` }
+    }
 
     if (err) {
       err = SystemErrors.lookupFailed(err, host)
@@ -207,9 +223,8 @@ module.exports = class Server extends EventEmitter {
       binding.listen(handle, address, port, backlog, ipv6Only, reusePort)
     } catch (err) {
       if (handle) binding.close(handle)
-      this._state &= ~BINDING
       this._unwatchSignal()
-      queueMicrotask(() => this.emit('error', SystemErrors.withAddress(err, address, port)))
+      this._failLater(SystemErrors.withAddress(err, address, port))
       return
     }
 
@@ -308,8 +323,7 @@ module.exports = class Server extends EventEmitter {
   // signal had already fired.
   _watchSignal(signal) {
     if (signal.aborted) {
-      this._state &= ~BINDING
-      queueMicrotask(() => this.emit('error', SystemErrors.abortError(signal.reason)))
+      this._failLater(SystemErrors.abortError(signal.reason))
       return true
     }
 
@@ -327,6 +341,17 @@ module.exports = class Server extends EventEmitter {
     signal.addEventListener('abort', this._onabort)
 
     return false
+  }
+
+  // A listen that failed during the call reports it after the call, and
+  // stays the server's listen until then: another listen() meanwhile would
+  // succeed and then hear this one's error. A close() meanwhile abandons it.
+  _failLater(err) {
+    queueMicrotask(() => {
+      if ((this._state & BINDING) === 0) return
+      this._state &= ~BINDING
+      this.emit('error', err)
+    })
   }
 
   _unwatchSignal() {

@@ -2,10 +2,10 @@ import { Duplex, DuplexEvents } from 'bare-stream'
 import Buffer, { BufferEncoding } from 'bare-buffer'
 import TCPError from './errors'
 
-/** The key of the native handle a socket or server hands to bare-pipe/bare-subprocess IPC: `Symbol.for('bare.ipc.handle')`. */
+/** The key of the native handle a connected socket hands to bare-pipe/bare-subprocess IPC: `Symbol.for('bare.ipc.handle')`. */
 declare const ipcHandle: unique symbol
 
-/** The key of the method called on a socket or server that received a handle over IPC: `Symbol.for('bare.ipc.accept')`. */
+/** The key of the method called on a socket that received a handle over IPC: `Symbol.for('bare.ipc.accept')`. */
 declare const ipcAccept: unique symbol
 
 type TCPFamily = 'IPv4' | 'IPv6'
@@ -109,7 +109,7 @@ interface TCPSocketConnectOptions extends TCPSocketSetupOptions {
   localAddress?: string
   /** Bind to this local port before connecting. */
   localPort?: number
-  /** Aborting it destroys the socket with the signal's reason. */
+  /** Aborting it destroys the socket with an `AbortError` (`code` `'ABORT_ERR'`) whose `cause` is the signal's reason. */
   signal?: TCPAbortSignal
   /** Milliseconds to wait on one address before also trying the next. Default 250. */
   connectAttemptDelay?: number
@@ -178,7 +178,7 @@ interface TCPSocket<M extends TCPSocketEvents = TCPSocketEvents>
 
   /** True from `connect()` until connected or failed. */
   readonly connecting: boolean
-  /** True while not connected (before, and after close). */
+  /** True while not connected: before, and from `destroy()` on. */
   readonly pending: boolean
   readonly readyState: 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed'
   /** The idle timeout in milliseconds, undefined until `setTimeout()`. */
@@ -232,6 +232,7 @@ interface TCPSocket<M extends TCPSocketEvents = TCPSocketEvents>
 
   setKeepAlive(enable?: boolean, delay?: number, opts?: TCPKeepAliveOptions): this
   setKeepAlive(delay: number, opts?: TCPKeepAliveOptions): this
+  setKeepAlive(enable: boolean, opts: TCPKeepAliveOptions): this
   setNoDelay(enable?: boolean): this
   setTimeout(ms: number, ontimeout?: () => void): this
   /** TCP_USER_TIMEOUT in milliseconds; 0 for the system's default. */
@@ -255,7 +256,7 @@ interface TCPSocket<M extends TCPSocketEvents = TCPSocketEvents>
   end(data: TCPChunk, encoding?: BufferEncoding, cb?: TCPWriteCallback): this
   end(data: TCPChunk, cb?: TCPWriteCallback): this
 
-  destroy(err?: Error | null): void
+  destroy(err?: Error | null): this
   /** Close with a TCP RST instead of a FIN, discarding unsent data; on a socket that is not connected, destroy it with `SOCKET_IS_CLOSED`. */
   resetAndDestroy(): this
 

@@ -383,16 +383,21 @@ module.exports = class Socket extends Duplex {
 
   // setKeepAlive(delay[, opts]) turns keep-alive on with that delay, as in
   // the published bare-tcp; a delay of 0 turns it off, as Node.js reads it.
+  // The switch is read for its truth, as in Node.js and the published
+  // bare-tcp; the options may follow it directly.
   setKeepAlive(enable, delay, opts) {
     if (typeof enable === 'number') {
       opts = delay
       delay = enable
       enable = delay > 0
+    } else if (typeof delay === 'object' && delay !== null && opts === undefined) {
+      opts = delay
+      delay = undefined
     }
 
     opts = args.options(opts ?? {}, 'Keep-alive options')
 
-    enable = args.boolean(enable, 'Keep-alive', false)
+    enable = !!enable
     delay = args.milliseconds(delay, 'Keep-alive initial delay', 0)
 
     const sockopts = this._ownSockopts()
@@ -414,7 +419,7 @@ module.exports = class Socket extends Duplex {
   }
 
   setNoDelay(enable = true) {
-    enable = args.boolean(enable, 'No-delay', true)
+    enable = !!enable
     this._ownSockopts().noDelay = enable
 
     if (this._connected()) binding.nodelay(this._handle, enable)
@@ -494,6 +499,12 @@ module.exports = class Socket extends Duplex {
   }
 
   // Close with a TCP RST instead of a FIN: the peer sees ECONNRESET.
+  // Returns the socket, as in Node.js.
+  destroy(err) {
+    super.destroy(err)
+    return this
+  }
+
   resetAndDestroy() {
     if ((this._state & (CONNECTING | CONNECTED)) === 0) {
       this.destroy(TCPError.SOCKET_IS_CLOSED('Socket is not connected'))
@@ -1121,19 +1132,22 @@ module.exports = class Socket extends Duplex {
   _onlookup(err, addresses, family, opts) {
     if (this.destroying) return
 
-    if (err) {
-      const wrapped = SystemErrors.lookupFailed(err, this._host)
+    // A lookup may answer with one address, Node.js style, or with all; an
+    // answer with no address the addon takes is no answer at all.
+    const list = err
+      ? []
+      : (Array.isArray(addresses) ? addresses : [{ address: addresses, family }])
+          .map((entry) => ({
+            address: entry && entry.address,
+            family: ip.isAddress(entry && entry.address) ? ip.isIP(entry.address) : 0
+          }))
+          .filter((entry) => entry.family !== 0)
+
+    if (list.length === 0) {
+      const wrapped = SystemErrors.lookupFailed(err || { code: 'ENOTFOUND' }, this._host)
       this.emit('lookup', wrapped, undefined, undefined, this._host)
       return this.destroy(wrapped)
     }
-
-    // A lookup may answer with one address, Node.js style, or with all.
-    const list = (Array.isArray(addresses) ? addresses : [{ address: addresses, family }])
-      .map((entry) => ({
-        address: entry && entry.address,
-        family: ip.isAddress(entry && entry.address) ? ip.isIP(entry.address) : 0
-      }))
-      .filter((entry) => entry.family !== 0)
 
     for (const entry of list) this.emit('lookup', null, entry.address, entry.family, this._host)
 
@@ -1146,11 +1160,13 @@ module.exports = class Socket extends Duplex {
     const wanted = opts.localAddress !== null ? ip.isIP(opts.localAddress) : opts.family
     const usable = wanted === 0 ? list : list.filter((entry) => entry.family === wanted)
 
+    // Only addresses of another family than asked for (or than
+    // localAddress's): as getaddrinfo says for such a name, not found.
     if (usable.length === 0) {
-      const err =
-        list.length === 0
-          ? SystemErrors.lookupFailed({ code: 'ENOTFOUND' }, this._host)
-          : TCPError.INVALID_HOST(`${this._host} has no IPv${wanted} address`)
+      const err = SystemErrors.lookupFailed(
+        { code: 'ENOTFOUND', message: `${this._host} has no IPv${wanted} address` },
+        this._host
+      )
       return queueMicrotask(() => this.destroy(err))
     }
 

@@ -19,12 +19,18 @@ exports.connectFailed = function connectFailed(host, port, errors) {
   return err
 }
 
+// libuv's UV_EAI_NONAME, the errno Node.js gives ENOTFOUND: the same on
+// every platform.
+const UV_EAI_NONAME = -3008
+
 // getaddrinfo failures, named the way Node.js names them.
 exports.lookupFailed = function lookupFailed(err, host) {
   const code =
     !err.code || err.code === 'EAI_NONAME' || err.code === 'EAI_NODATA' ? 'ENOTFOUND' : err.code
   const wrapped = new Error(`getaddrinfo ${code} ${host}`, { cause: err })
   wrapped.code = code
+  if (typeof err.errno === 'number') wrapped.errno = err.errno
+  else if (code === 'ENOTFOUND') wrapped.errno = UV_EAI_NONAME
   wrapped.syscall = 'getaddrinfo'
   wrapped.hostname = host
   return wrapped

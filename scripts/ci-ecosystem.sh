@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI for the ecosystem checks: installs the programs the tests drive (curl,
-# netcat-openbsd's nc, openssl) and the C formatter when they are missing,
+# netcat-openbsd's nc, openssl, iproute2's ss) and the C formatter when they are missing,
 # then runs the checks that `npm test` does not: formatting (npm run lint)
 # and the TypeScript declarations (npm run test:types).
 #
@@ -20,6 +20,7 @@ missing=()
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v clang-format >/dev/null 2>&1 || missing+=(clang-format)
+command -v ss >/dev/null 2>&1 || missing+=(iproute2)
 
 # The tests use nc -N, which only the OpenBSD netcat has.
 if ! command -v nc >/dev/null 2>&1 || ! nc -h 2>&1 | grep -q OpenBSD; then

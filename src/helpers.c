@@ -1,5 +1,5 @@
 /*
- * The three helpers every other file uses: create a JavaScript error from a
+ * The helpers every other file uses: create a JavaScript error from a
  * libuv status, throw one, and call a JavaScript callback with its handle as
  * the receiver. Keeping them here leaves one place that decides the shape of
  * an error.
@@ -10,14 +10,21 @@
 
 #include "tcp.h"
 
-js_value_t *
-bare_tcp__error(js_env_t *env, int status, const char *syscall) {
+/* Node.js words its errors two ways: "connect ECONNREFUSED" for a
+ * connection, and with what went wrong for a listen: "listen EADDRINUSE:
+ * address already in use". Programs match on both. */
+static js_value_t *
+bare_tcp__create_error(js_env_t *env, int status, const char *syscall, bool described) {
   int err;
 
   const char *name = uv_err_name(status);
 
   char message[256];
-  snprintf(message, sizeof(message), "%s %s", syscall, name);
+  if (described) {
+    snprintf(message, sizeof(message), "%s %s: %s", syscall, name, uv_strerror(status));
+  } else {
+    snprintf(message, sizeof(message), "%s %s", syscall, name);
+  }
 
   js_value_t *code_value;
   err = js_create_string_utf8(env, (const utf8_t *) name, -1, &code_value);
@@ -48,6 +55,11 @@ bare_tcp__error(js_env_t *env, int status, const char *syscall) {
   return error;
 }
 
+js_value_t *
+bare_tcp__error(js_env_t *env, int status, const char *syscall) {
+  return bare_tcp__create_error(env, status, syscall, false);
+}
+
 /*
  * Some js.h conversions throw on their own when given a value of the wrong
  * type; the first exception is the one JavaScript should see.
@@ -64,6 +76,14 @@ bare_tcp__throw(js_env_t *env, int status, const char *syscall) {
   if (bare_tcp__exception_pending(env)) return;
 
   int err = js_throw(env, bare_tcp__error(env, status, syscall));
+  assert(err == 0);
+}
+
+void
+bare_tcp__throw_described(js_env_t *env, int status, const char *syscall) {
+  if (bare_tcp__exception_pending(env)) return;
+
+  int err = js_throw(env, bare_tcp__create_error(env, status, syscall, true));
   assert(err == 0);
 }
 

@@ -218,45 +218,33 @@ bare_tcp__listener_ref(bare_tcp_listener_t *listener, bool keep) {
 
 /*
  * The listening socket, made by hand because uv_tcp_bind defers EADDRINUSE
- * to uv_listen, which we do not call. Returns the descriptor, or a libuv
- * error with the failing syscall in *syscall.
+ * to uv_listen, which we do not call. Returns the descriptor or a libuv
+ * error. As in Node.js, whichever call fails, the error is listen's: code
+ * that matches on "listen EADDRINUSE" or "listen EACCES" should keep working.
  */
 static int
-bare_tcp__listen_socket(const struct sockaddr_storage *addr, int backlog, bool ipv6_only, bool reuse_port, const char **syscall) {
+bare_tcp__listen_socket(const struct sockaddr_storage *addr, int backlog, bool ipv6_only, bool reuse_port) {
   int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    *syscall = "socket";
-    return uv_translate_sys_error(errno);
-  }
+  if (fd < 0) return uv_translate_sys_error(errno);
 
   int on = 1;
 
   // A restarted server must be able to take its port back while the old
   // connections linger in TIME_WAIT.
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0) goto setsockopt_failed;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0) goto failed;
 
-  if (ipv6_only && addr->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0) goto setsockopt_failed;
+  if (ipv6_only && addr->ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0) goto failed;
 
-  if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0) goto setsockopt_failed;
+  if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0) goto failed;
 
   socklen_t len = addr->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
 
-  if (bind(fd, (const struct sockaddr *) addr, len) < 0) {
-    // A port in use is reported by listen() in libuv and Node.js, and code
-    // that matches on "listen EADDRINUSE" should keep working.
-    *syscall = errno == EADDRINUSE ? "listen" : "bind";
-    goto failed;
-  }
+  if (bind(fd, (const struct sockaddr *) addr, len) < 0) goto failed;
 
-  if (listen(fd, backlog) < 0) {
-    *syscall = "listen";
-    goto failed;
-  }
+  if (listen(fd, backlog) < 0) goto failed;
 
   return fd;
 
-setsockopt_failed:
-  *syscall = "setsockopt";
 failed:;
   int error = errno;
   close(fd);
@@ -336,17 +324,16 @@ bare_tcp_listen(js_env_t *env, js_callback_info_t *info) {
   err = bare_tcp__parse_address(env, argv[1], port, &addr);
   if (err < 0) return NULL;
 
-  const char *syscall = NULL;
-  int fd = bare_tcp__listen_socket(&addr, (int) backlog, ipv6_only, reuse_port, &syscall);
+  int fd = bare_tcp__listen_socket(&addr, (int) backlog, ipv6_only, reuse_port);
   if (fd < 0) {
-    bare_tcp__throw(env, fd, syscall);
+    bare_tcp__throw_described(env, fd, "listen");
     return NULL;
   }
 
   err = uv_tcp_open(&handle->tcp, fd);
   if (err < 0) {
     close(fd);
-    bare_tcp__throw(env, err, "listen");
+    bare_tcp__throw_described(env, err, "listen");
     return NULL;
   }
 
@@ -354,7 +341,7 @@ bare_tcp_listen(js_env_t *env, js_callback_info_t *info) {
 
   err = bare_tcp__listener_start(handle, fd);
   if (err < 0) {
-    bare_tcp__throw(env, err, "listen");
+    bare_tcp__throw_described(env, err, "listen");
     return NULL;
   }
 

@@ -245,6 +245,11 @@ bare_tcp__error(js_env_t *env, int status, const char *syscall);
 void
 bare_tcp__throw(js_env_t *env, int status, const char *syscall);
 
+/* As bare_tcp__throw, the message saying what went wrong too, as Node.js
+ * words a failed listen. */
+void
+bare_tcp__throw_described(js_env_t *env, int status, const char *syscall);
+
 void
 bare_tcp__throw_code(js_env_t *env, const char *code, const char *message);
 

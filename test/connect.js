@@ -120,6 +120,27 @@ test('a lookup that throws, or answers an error without a code, fails with ENOTF
   t.is(err.cause, thrown, 'the thrown error is the cause')
 })
 
+test('a lookup with no usable address emits lookup with ENOTFOUND; only addresses of another family are ENOTFOUND too', async (t) => {
+  for (const answer of [[], [{ address: 'nope', family: 4 }]]) {
+    const socket = connect(t, 80, 'empty.test', { lookup: (host, opts, cb) => cb(null, answer) })
+    const looked = once(socket, 'lookup')
+    const [err] = await once(socket, 'error')
+    const [lookupErr] = await looked
+    t.is(err.code, 'ENOTFOUND', `answer ${JSON.stringify(answer)}`)
+    t.is(err.errno, -3008, 'with the errno Node.js gives it')
+    t.is(lookupErr, err, "and 'lookup' carried it")
+  }
+
+  const socket = connect(t, 80, 'v4only.test', {
+    family: 6,
+    lookup: (host, opts, cb) => cb(null, [{ address: '127.0.0.1', family: 4 }])
+  })
+  const [err] = await once(socket, 'error')
+  t.is(err.code, 'ENOTFOUND')
+  t.is(err.message, 'getaddrinfo ENOTFOUND v4only.test')
+  t.is(err.cause.message, 'v4only.test has no IPv6 address')
+})
+
 test('a refused connection errors with code, errno, syscall, address and port', async (t) => {
   const server = await listen(t)
   const { port } = server.address()

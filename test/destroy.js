@@ -34,7 +34,7 @@ test('destroy while connecting: close, no connect, no error', async (t) => {
 
   const socket = connect(t, server.address().port, '127.0.0.1')
   const events = track(socket)
-  socket.destroy()
+  t.is(socket.destroy(), socket, 'destroy() returns the socket, as in Node.js')
 
   await once(socket, 'close')
   await new Promise((resolve) => setTimeout(resolve, 50))

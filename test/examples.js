@@ -92,6 +92,21 @@ test('demo: the echo round trip runs and everything closes by itself', async (t)
   t.ok(result.stdout.endsWith('server: closed\n'), 'the server closed last')
 })
 
+// pass-socket.js
+
+test('pass-socket: the child talks on the connection the parent handed over, and both exit', async (t) => {
+  const result = await tools.run(t, tools.BARE, [path.join(EXAMPLES, 'pass-socket.js')])
+
+  t.is(result.code, 0, `exited by itself ${result.stderr}`)
+  const port = /parent: connected from port (\d+)/.exec(result.stdout)
+  t.ok(port, 'the parent connected')
+  t.ok(
+    port && result.stdout.includes(`child: echoed "hello from the child on port ${port[1]}"`),
+    'the child spoke on the same connection and heard the echo'
+  )
+  t.ok(result.stdout.endsWith('parent: child exited with 0\n'), 'the child exited first')
+})
+
 // echo-server.js
 
 test('echo-server: echoes what a client sends, then closes after the half-close', async (t) => {
@@ -265,7 +280,7 @@ test('tcpcat: a port in use is a clear message and exit code 1', async (t) => {
   ])
 
   t.is(result.code, 1)
-  t.is(result.stderr, `tcpcat: listen EADDRINUSE 127.0.0.1:${port}\n`)
+  t.is(result.stderr, `tcpcat: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`)
 })
 
 test('tcpcat: bad usage prints the usage and exits with 2', async (t) => {

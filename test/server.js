@@ -1,6 +1,7 @@
 const test = require('brittle')
 const { tcp, listen, connect, collect, once } = require('./helpers')
 const { AbortController } = require('bare-abort-controller')
+const tools = require('./helpers/tools')
 
 test('listen(0) picks a free port; address() reports it, null when not listening', async (t) => {
   const server = tcp.createServer()
@@ -135,10 +136,19 @@ test('close() stops accepting at once and emits close after every connection end
   t.is(server.closing, false)
 })
 
-test('close() when not listening calls back with SERVER_IS_CLOSED', async (t) => {
+test("close() when not listening calls back with SERVER_IS_CLOSED, then emits 'close' as in Node.js", async (t) => {
   const server = tcp.createServer()
-  const [err] = await new Promise((resolve) => server.close((...args) => resolve(args)))
+  const order = []
+  server.on('close', () => order.push('close'))
+  const [err] = await new Promise((resolve) =>
+    server.close((...args) => {
+      order.push('callback')
+      resolve(args)
+    })
+  )
   t.is(err.code, 'SERVER_IS_CLOSED')
+  await new Promise((resolve) => setTimeout(resolve, 10))
+  t.alike(order, ['callback', 'close'])
 })
 
 test('EADDRINUSE is an error event; the server can listen again afterwards', async (t) => {
@@ -152,7 +162,8 @@ test('EADDRINUSE is an error event; the server can listen again afterwards', asy
   t.is(err.code, 'EADDRINUSE')
   t.is(err.address, '127.0.0.1')
   t.is(err.port, port)
-  t.ok(['bind', 'listen'].includes(err.syscall))
+  t.is(err.syscall, 'listen', 'as in Node.js')
+  t.is(err.message, `listen EADDRINUSE: address already in use 127.0.0.1:${port}`)
   t.is(second.listening, false)
 
   second.listen(0, '127.0.0.1')
@@ -460,4 +471,79 @@ test('pauseOnConnect: a data listener alone reads nothing; resume(), pipe(), rea
     while (result === null && Date.now() < deadline) await sleep(5)
     t.is(result, name === 'data' ? null : 'hello', name)
   }
+})
+
+test("a failed listen stays the server's listen until its error is emitted", async (t) => {
+  const first = await listen(t)
+  const { port } = first.address()
+
+  const second = tcp.createServer()
+  t.teardown(() => second.close())
+  second.listen(port, '127.0.0.1')
+
+  try {
+    second.listen(0, '127.0.0.1')
+    t.fail("a second listen() was taken while the first one's failure was still to come")
+  } catch (err) {
+    t.is(err.code, 'SERVER_ALREADY_LISTENING')
+  }
+
+  const [err] = await once(second, 'error')
+  t.is(err.code, 'EADDRINUSE', "the first listen's own error")
+
+  second.listen(0, '127.0.0.1')
+  await once(second, 'listening')
+  t.pass('and then it can listen again')
+})
+
+test('a signal aborted before listen() fails it, and close() before the error abandons it', async (t) => {
+  const server = tcp.createServer()
+  const controller = new AbortController()
+  controller.abort()
+  server.listen({ port: 0, host: '127.0.0.1', signal: controller.signal })
+  t.exception(() => server.listen(0, '127.0.0.1'), /SERVER_ALREADY_LISTENING/)
+  const [err] = await once(server, 'error')
+  t.is(err.code, 'ABORT_ERR')
+
+  const busy = await listen(t)
+  const quiet = tcp.createServer()
+  let errors = 0
+  quiet.on('error', () => errors++)
+  quiet.listen(busy.address().port, '127.0.0.1')
+  quiet.close()
+  await once(quiet, 'close')
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  t.is(errors, 0, 'no error after close()')
+})
+
+test('a backlog of 0 is the default, 511, as in Node.js', tools.requires('ss'), async (t) => {
+  for (const backlog of [0, 3]) {
+    const server = tcp.createServer()
+    t.teardown(() => server.close())
+    server.listen(0, '127.0.0.1', backlog)
+    await once(server, 'listening')
+
+    const { stdout } = await tools.run(t, 'ss', ['-ltnH', `sport = :${server.address().port}`])
+    const fields = stdout.trim().split(/\s+/)
+    t.is(
+      fields[2],
+      String(backlog || 511),
+      `backlog ${backlog}: the kernel's queue (${stdout.trim()})`
+    )
+    await new Promise((resolve) => server.close(resolve))
+  }
+})
+
+test('a listen lookup answering another family than asked for fails with ENOTFOUND', async (t) => {
+  const server = tcp.createServer()
+  server.listen({
+    port: 0,
+    host: 'v6only.test',
+    family: 4,
+    lookup: (host, opts, cb) => cb(null, '::1', 6)
+  })
+  const [err] = await once(server, 'error')
+  t.is(err.code, 'ENOTFOUND')
+  t.is(err.errno, -3008)
+  t.is(server.listening, false)
 })

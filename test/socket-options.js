@@ -38,6 +38,30 @@ test('keep-alive: enable, initial delay, interval and count reach the kernel', a
   t.is(socket.keepAlive, false)
 })
 
+test('the switches of setKeepAlive() and setNoDelay() are read for their truth, and the options may follow the switch', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.resume())
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+
+  socket.setNoDelay(0)
+  t.is(socket.noDelay, false)
+  t.is(kernel(socket).noDelay, 0)
+  socket.setNoDelay(1)
+  t.is(socket.noDelay, true)
+  t.ok(kernel(socket).noDelay !== 0)
+
+  socket.setKeepAlive('yes', { interval: 2000, count: 4 })
+  const opts = kernel(socket)
+  t.is(socket.keepAlive, true)
+  t.is(opts.keepAlive, 1)
+  t.is(opts.keepAliveInterval, 2)
+  t.is(opts.keepAliveCount, 4)
+
+  socket.setKeepAlive(null)
+  t.is(socket.keepAlive, false)
+  t.is(kernel(socket).keepAlive, 0)
+})
+
 test('setKeepAlive(delay[, opts]) turns keep-alive on with that delay; a delay of 0 turns it off', async (t) => {
   const server = await listen(t, {}, (socket) => socket.resume())
   const socket = connect(t, server.address().port, '127.0.0.1')

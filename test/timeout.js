@@ -100,3 +100,19 @@ test('the connection, once made, counts as activity', async (t) => {
   const idle = Date.now() - connectedAt
   t.ok(idle >= 90, `a whole period after the connection (${idle} ms), not the rest of the first`)
 })
+
+test("a server's timeout option is each accepted socket's idle timeout", async (t) => {
+  let accepted = null
+  const server = await listen(t, { timeout: 100 }, (socket) => {
+    accepted = socket
+    socket.resume()
+  })
+  connect(t, server.address().port, '127.0.0.1')
+
+  while (accepted === null) await sleep(5)
+  t.is(accepted.timeout, 100)
+  const start = Date.now()
+  await once(accepted, 'timeout')
+  t.ok(Date.now() - start >= 90, 'after its idle period')
+  t.is(accepted.destroyed, false)
+})

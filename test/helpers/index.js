@@ -82,7 +82,7 @@ exports.run = function run(t, fixture, argv = [], { timeout = 20000 } = {}) {
 }
 
 // An address that never answers: a server in a child process (see
-// test/fixtures/blackhole.js) listening with a backlog of 0, stopped with
+// test/fixtures/blackhole.js) listening with a backlog of 1, stopped with
 // SIGSTOP so that it accepts nothing. The kernel queue fills, and from then
 // on the kernel drops every SYN, so connects hang until they are given up.
 // drain() resumes the child, which accepts everything, letting hung connects

@@ -50,7 +50,7 @@ exports.requires = function requires(...names) {
 
   const message =
     `${missing.join(', ')} not found on PATH; ` +
-    'scripts/ci-ecosystem.sh installs it (curl, netcat-openbsd, openssl; Node.js for node and npm)'
+    'scripts/ci-ecosystem.sh installs it (curl, netcat-openbsd, openssl, iproute2; Node.js for node and npm)'
 
   const key = missing.join(',')
   if (!reported.has(key)) {

@@ -83,6 +83,8 @@ function sockets() {
     writableHighWaterMark: 2
   }
   expectType<number>(configured.readableHighWaterMark + configured.writableHighWaterMark)
+  new Socket(options)
+  // @ts-expect-error TCPSocket is a type only: at runtime the class is Socket
   new TCPSocket(options)
 
   // connect(), every form
@@ -254,7 +256,7 @@ function sockets() {
   events.length
 
   // teardown
-  plain.destroy()
+  expectType<Socket>(plain.destroy())
   plain.destroy(new Error('gone'))
   expectType<Socket>(plain.resetAndDestroy())
   expectType<Promise<void>>(plain[Symbol.asyncDispose]())
@@ -285,7 +287,9 @@ function servers() {
   }
   const configured = tcp.createServer(options, (socket) => socket.end())
   const constructed = new Server(options, () => {})
-  const constructedToo = new TCPServer(() => {})
+  const constructedToo = new Server(() => {})
+  // @ts-expect-error TCPServer is a type only: at runtime the class is Server
+  new TCPServer(() => {})
   const viaType: TCPServer = constructed
   expectType<Server>(viaType)
   withListener.close()
