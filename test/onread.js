@@ -8,6 +8,15 @@ const { fixtureResult } = require('./fixtures/support')
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
+// A client of `server` reading into `buffer` through `callback`.
+function reader(t, server, buffer, callback) {
+  return connect(t, {
+    port: server.address().port,
+    host: '127.0.0.1',
+    onread: { buffer, callback }
+  })
+}
+
 // A server that sends `payload` to each connection and ends it.
 function sender(t, payload) {
   return listen(t, {}, (socket) => socket.end(payload))
@@ -24,19 +33,12 @@ test('onread: every byte arrives, in order, in the one buffer; no data event; th
   let sameBuffer = true
   let self = null
 
-  const socket = connect(t, {
-    port: server.address().port,
-    host: '127.0.0.1',
-    onread: {
-      buffer,
-      callback(length, buf) {
-        calls++
-        received += length
-        if (buf !== buffer) sameBuffer = false
-        self = this
-        hash.update(buf.subarray(0, length))
-      }
-    }
+  const socket = reader(t, server, buffer, function (length, buf) {
+    calls++
+    received += length
+    if (buf !== buffer) sameBuffer = false
+    self = this
+    hash.update(buf.subarray(0, length))
   })
 
   let dataEvents = 0
@@ -63,19 +65,12 @@ test('onread: a callback answering false pauses the socket until resume()', asyn
   let received = 0
   let callsWhenPaused = 0
 
-  const socket = connect(t, {
-    port: server.address().port,
-    host: '127.0.0.1',
-    onread: {
-      buffer: Buffer.alloc(1024),
-      callback(length) {
-        calls++
-        received += length
-        if (calls === 3) {
-          callsWhenPaused = calls
-          return false
-        }
-      }
+  const socket = reader(t, server, Buffer.alloc(1024), function (length) {
+    calls++
+    received += length
+    if (calls === 3) {
+      callsWhenPaused = calls
+      return false
     }
   })
 
@@ -95,15 +90,8 @@ test('onread: pause() and resume() from outside the callback stop and restart th
   })
 
   let received = 0
-  const socket = connect(t, {
-    port: server.address().port,
-    host: '127.0.0.1',
-    onread: {
-      buffer: Buffer.alloc(64),
-      callback(length) {
-        received += length
-      }
-    }
+  const socket = reader(t, server, Buffer.alloc(64), function (length) {
+    received += length
   })
   await once(socket, 'connect')
   while (writer === null) await sleep(5)
@@ -213,16 +201,9 @@ test('onread: destroy() inside the callback stops the reads, and close follows',
 
   let calls = 0
   let afterDestroy = 0
-  const socket = connect(t, {
-    port: server.address().port,
-    host: '127.0.0.1',
-    onread: {
-      buffer: Buffer.alloc(512),
-      callback() {
-        if (socket.destroyed) afterDestroy++
-        if (++calls === 2) socket.destroy()
-      }
-    }
+  const socket = reader(t, server, Buffer.alloc(512), function () {
+    if (socket.destroyed) afterDestroy++
+    if (++calls === 2) socket.destroy()
   })
 
   await once(socket, 'close')
