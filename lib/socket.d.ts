@@ -150,6 +150,7 @@ interface TCPSocketEvents extends DuplexEvents {
   connectionAttempt: [address: string, port: number, family: number]
   connectionAttemptFailed: [address: string, port: number, family: number, err: Error]
   connect: []
+  ready: []
   timeout: []
 }
 
@@ -197,6 +198,20 @@ interface TCPSocket<M extends TCPSocketEvents = TCPSocketEvents>
   readonly bytesWritten: number
   /** Bytes written but not yet handed to the kernel. */
   readonly writableLength: number
+  /** As in Node.js: `'end'` was emitted. */
+  readonly readableEnded: boolean
+  /** Bytes (or characters after `setEncoding()`) waiting to be read. */
+  readonly readableLength: number
+  /** `null` until something reads or pauses, `true` while flowing, `false` after `pause()`. */
+  readonly readableFlowing: boolean | null
+  /** `end()` was called. */
+  readonly writableEnded: boolean
+  /** The writable side has shut down. */
+  readonly writableFinished: boolean
+  /** A `'drain'` is owed. */
+  readonly writableNeedDrain: boolean
+  /** 1 while corked, else 0: `cork()` is a switch. */
+  readonly writableCorked: number
   readonly readableHighWaterMark: number
   readonly writableHighWaterMark: number
 
@@ -259,6 +274,10 @@ interface TCPSocket<M extends TCPSocketEvents = TCPSocketEvents>
   destroy(err?: Error | null): this
   /** Close with a TCP RST instead of a FIN, discarding unsent data; on a socket that is not connected, destroy it with `SOCKET_IS_CLOSED`. */
   resetAndDestroy(): this
+  /** End our side, and destroy the socket once it has finished. */
+  destroySoon(): this
+  /** `pause()` was called and nothing made the socket flow since. */
+  isPaused(): boolean
 
   [Symbol.asyncDispose](): Promise<void>
 }

@@ -47,10 +47,11 @@ const WRITE_FINISHED = 0x10000
 const STREAM_DRAIN = 0x20000
 // Until a 'drain' owed on either path comes, every write() returns false.
 const DRAIN_OWED = NEED_DRAIN | STREAM_DRAIN
-// A socket with the onread option was paused: it reads nothing until
-// resume(). The stream's own paused state cannot say so, since no data
-// ever reaches it, and it starts out paused.
-const INTO_PAUSED = 0x40000
+// pause() was called and resume() not since, as Node.js's isPaused() tells.
+// A socket with the onread option then reads nothing: the stream's own
+// paused state cannot say so, since no data ever reaches it, and it starts
+// out paused.
+const PAUSED = 0x40000
 
 // A socket's answers to a read (src/read.c): stop reading, read on, or
 // any number in between, the bytes it has room for.
@@ -122,7 +123,8 @@ module.exports = class Socket extends Duplex {
     this._abort = null
     this._sockopts = null
     this._idle = null
-    this._counters = null
+    // The handle once closed: its counters and peer stay readable.
+    this._closed = null
 
     this._written = 0
     this._flushed = 0
@@ -243,6 +245,52 @@ module.exports = class Socket extends Duplex {
   }
 
   // Bytes written by the user that have not reached the kernel yet.
+  // Node.js's stream state, read off ours.
+  get readableEnded() {
+    return this._readableState.ended
+  }
+
+  get readableLength() {
+    return this._readableState.buffered
+  }
+
+  // null until the program reads or pauses, as in Node.js.
+  get readableFlowing() {
+    if (this._state & PAUSED) return false
+    return Readable.isPaused(this) ? null : true
+  }
+
+  get writableEnded() {
+    return (this._state & WRITABLE_ENDED) !== 0
+  }
+
+  get writableFinished() {
+    return (this._state & WRITE_FINISHED) !== 0
+  }
+
+  get writableNeedDrain() {
+    return (this._state & DRAIN_OWED) !== 0
+  }
+
+  // cork() is a switch here, so the count is 0 or 1.
+  get writableCorked() {
+    return this._state & USER_CORKED ? 1 : 0
+  }
+
+  // Paused by pause() and not flowing since, as in Node.js.
+  isPaused() {
+    return (this._state & PAUSED) !== 0 && (this._into !== null || Readable.isPaused(this))
+  }
+
+  // Ends our side, and destroys the socket once it has finished, as in
+  // Node.js.
+  destroySoon() {
+    if ((this._state & WRITABLE_ENDED) === 0) this.end()
+    if (this._state & WRITE_FINISHED) this.destroy()
+    else this.once('finish', () => this.destroy())
+    return this
+  }
+
   get writableLength() {
     // Nothing left will reach the kernel, as in Node.js.
     if (this.destroyed) return 0
@@ -759,7 +807,7 @@ module.exports = class Socket extends Duplex {
         if (cb) {
           const err =
             this._state & WRITABLE_ENDED ? TCPError.WRITE_AFTER_END() : TCPError.SOCKET_IS_CLOSED()
-          this._callBackInOrder(cb, err, false)
+          this._callBackInOrder(cb, err, true)
         }
         return this
       }
@@ -796,12 +844,18 @@ module.exports = class Socket extends Duplex {
   }
 
   _startReading() {
-    if (this._state & (READING | PAUSE_ON_CONNECT | INTO_PAUSED) || !this._connected()) return
+    if (this._state & (READING | PAUSE_ON_CONNECT) || !this._connected()) return
+    if (this._state & PAUSED && this._into !== null) return
 
     this._state |= READING
 
     try {
-      if (this._into !== null && !this._into.given) this._giveReadBuffer()
+      if (this._into !== null && !this._into.given) {
+        this._giveReadBuffer()
+        // The function that made the buffer may have paused or destroyed
+        // the socket.
+        if ((this._state & READING) === 0 || this.destroying) return
+      }
       binding.resume(this._handle)
     } catch (err) {
       this._state &= ~READING
@@ -818,6 +872,7 @@ module.exports = class Socket extends Duplex {
     }
     binding.readInto(this._handle, into.buffer)
     into.given = true
+    into.length = into.buffer.byteLength
   }
 
   _writev(batch, cb) {
@@ -1053,11 +1108,9 @@ module.exports = class Socket extends Duplex {
 
   resume() {
     this._endPauseOnConnect()
-    if (this._into === null) return super.resume()
-
-    this._state &= ~INTO_PAUSED
+    this._state &= ~PAUSED
     super.resume()
-    this._startReading()
+    if (this._into !== null) this._startReading()
     return this
   }
 
@@ -1068,9 +1121,10 @@ module.exports = class Socket extends Duplex {
     super.pause()
 
     const reading = (this._state & READING) !== 0 && this._connected()
+    this._state |= PAUSED
 
     if (this._into !== null) {
-      this._state = (this._state | INTO_PAUSED) & ~READING
+      this._state &= ~READING
       if (reading) binding.hold(this._handle, READ_FULL)
     } else if (reading) {
       binding.hold(this._handle, this._readRoom())
@@ -1223,6 +1277,7 @@ module.exports = class Socket extends Duplex {
     }
 
     this.emit('connect')
+    this.emit('ready')
   }
 
   _applyOptions() {
@@ -1263,7 +1318,7 @@ module.exports = class Socket extends Duplex {
   _onread(err, data, offset, length) {
     if (err) {
       this._state &= ~READING
-      this.destroy(this._annotate(err))
+      this.destroy(this._readFailure(err))
       return READ_FULL
     }
 
@@ -1289,6 +1344,16 @@ module.exports = class Socket extends Duplex {
     return READ_FULL
   }
 
+  // The addon refuses to read into an onread buffer the program detached or
+  // shrank (its memory may be another buffer's by now), as EINVAL.
+  _readFailure(err) {
+    const into = this._into
+    if (into !== null && into.given && into.buffer.byteLength !== into.length) {
+      return TCPError.INVALID_ARGUMENT('The onread buffer was detached or resized while in use')
+    }
+    return this._annotate(err)
+  }
+
   // A read of `length` bytes into the onread buffer. The callback answers
   // false to pause the socket, as in Node.js; the addon makes no other read
   // into the buffer before this returns.
@@ -1303,9 +1368,9 @@ module.exports = class Socket extends Duplex {
       })
     }
 
-    if (answer === false && (this._state & INTO_PAUSED) === 0) this.pause()
+    if (answer === false && (this._state & PAUSED) === 0) this.pause()
 
-    return this._state & INTO_PAUSED ? READ_FULL : READ_ON
+    return this._state & PAUSED ? READ_FULL : READ_ON
   }
 
   // The bytes the stream's queue has room for: at least 1, since 0 would
@@ -1455,7 +1520,7 @@ module.exports = class Socket extends Duplex {
   _onclose(handle) {
     if (handle !== this._handle) return
 
-    this._counters = binding.counters(handle)
+    this._closed = handle
     this._handle = null
     this._state = (this._state & ~(CLOSING | READING)) | CLOSED
 
@@ -1544,9 +1609,8 @@ module.exports = class Socket extends Duplex {
   }
 
   _currentCounters() {
-    return this._handle !== null && this._state & CONNECTED
-      ? binding.counters(this._handle)
-      : this._counters || [0, 0, 0]
+    const handle = this._handle ?? this._closed
+    return handle !== null && this._state & CONNECTED ? binding.counters(handle) : [0, 0, 0]
   }
 
   // Only while connected, as in Node.js: after close there is no local end.
@@ -1562,10 +1626,12 @@ module.exports = class Socket extends Duplex {
     return this._local
   }
 
+  // Kept after close, as the addon recorded it: 'close' handlers log it.
   _remoteName() {
-    if (this._remote === null && this._handle !== null && this._state & CONNECTED) {
+    const handle = this._handle ?? this._closed
+    if (this._remote === null && handle !== null && this._state & CONNECTED) {
       try {
-        this._remote = binding.peername(this._handle)
+        this._remote = binding.peername(handle)
       } catch {
         return null
       }

@@ -115,7 +115,9 @@ bare_tcp__name(js_env_t *env, js_callback_info_t *info, bool peer) {
   size_t argc = 1;
   js_value_t *argv[1];
 
-  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
+  // The peer is recorded when the connection is made, so that it can still
+  // be named once the handle has closed; the local end cannot.
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, !peer);
   if (handle == NULL) return NULL;
 
   struct sockaddr_storage addr;
@@ -124,6 +126,8 @@ bare_tcp__name(js_env_t *env, js_callback_info_t *info, bool peer) {
   if (peer && handle->peer.sa.sa_family != 0) {
     memcpy(&addr, &handle->peer, sizeof(handle->peer));
     err = 0;
+  } else if (peer && handle->state & (bare_tcp_state_closing | bare_tcp_state_closed)) {
+    err = UV_EBADF;
   } else if (peer) {
     err = uv_tcp_getpeername(&handle->tcp, (struct sockaddr *) &addr, &len);
   } else {

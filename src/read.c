@@ -524,6 +524,37 @@ bare_tcp__prefault(bare_tcp_module_t *module, size_t upto) {
 #endif
 }
 
+/* Whether the program's read buffer still is the memory it gave, whole. */
+static bool
+bare_tcp__into_intact(bare_tcp_t *handle) {
+  int err;
+
+  bare_tcp_into_t *into = handle->into;
+  js_env_t *env = handle->module->env;
+
+  js_handle_scope_t *scope;
+  err = js_open_handle_scope(env, &scope);
+  assert(err == 0);
+
+  js_value_t *view;
+  err = js_get_reference_value(env, into->ref, &view);
+  assert(err == 0);
+
+  js_typedarray_type_t type;
+  void *data;
+  size_t len;
+  js_value_t *arraybuffer;
+  size_t offset;
+  err = js_get_typedarray_info(env, view, &type, &data, &len, &arraybuffer, &offset);
+
+  bool intact = err == 0 && data == into->data && len >= into->len;
+
+  err = js_close_handle_scope(env, scope);
+  assert(err == 0);
+
+  return intact;
+}
+
 /* Replaces the slab, keeping the old one alive while batched reads still
  * point into it. Returns false when there is no memory for either. */
 static bool
@@ -594,9 +625,15 @@ bare_tcp__on_alloc(uv_handle_t *uv_handle, size_t suggested_size, uv_buf_t *buf)
   bare_tcp_module_t *module = handle->module;
 
   // Each read into the program's buffer is handed over before the next is
-  // made (bare_tcp__deliver_into), so one buffer serves them all.
+  // made (bare_tcp__deliver_into), so one buffer serves them all. One the
+  // program detached or shrank since gets no more reads (on_read fails the
+  // socket): its memory may be another buffer's now.
   if (handle->into) {
-    *buf = uv_buf_init(handle->into->data, (unsigned int) handle->into->len);
+    if (bare_tcp__into_intact(handle)) {
+      *buf = uv_buf_init(handle->into->data, (unsigned int) handle->into->len);
+    } else {
+      *buf = uv_buf_init(NULL, 0);
+    }
     return;
   }
 
@@ -698,10 +735,20 @@ bare_tcp__deliver_into(bare_tcp_t *handle, size_t len) {
   err = js_open_handle_scope(env, &scope);
   assert(err == 0);
 
-  bare_tcp__call(handle, module->on_read, 0, NULL, NULL);
+  js_value_t *result;
+  bare_tcp__call(handle, module->on_read, 0, NULL, &result);
 
   err = js_close_handle_scope(env, scope);
   assert(err == 0);
+
+  // The program's callback cannot make the call fail (lib/socket.js catches
+  // what it throws): a failed call means JavaScript is going away, as on
+  // Bare.exit(), and libuv's next reads of this wake-up must not call it.
+  if (result == NULL) {
+    uv_read_stop((uv_stream_t *) &handle->tcp);
+    handle->state &= ~bare_tcp_state_reading;
+    return;
+  }
 
   bare_tcp__answer(handle, lone[3]);
 }
@@ -715,6 +762,12 @@ bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
 
   if (nread == UV_ENOBUFS && (handle->state & bare_tcp_state_deferred)) {
     handle->state &= ~bare_tcp_state_deferred;
+    return;
+  }
+
+  // on_alloc turned the read down: the program's buffer is gone.
+  if (nread == UV_ENOBUFS && handle->into) {
+    bare_tcp__on_read_end(handle, UV_EINVAL);
     return;
   }
 

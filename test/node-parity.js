@@ -166,3 +166,70 @@ test('reusePort lets two servers listen on one port', async (t) => {
   const [err] = await once(c, 'error')
   t.is(err.code, 'EADDRINUSE', 'without reusePort the port is taken')
 })
+
+test("Node.js's stream state: readableEnded, readableLength, readableFlowing, isPaused(), writableEnded, writableFinished, writableNeedDrain, writableCorked, and 'ready'", async (t) => {
+  let peer = null
+  const server = await listen(t, {}, (socket) => (peer = socket))
+  const socket = connect(t, server.address().port, '127.0.0.1')
+
+  const events = []
+  socket.on('connect', () => events.push('connect'))
+  socket.on('ready', () => events.push('ready'))
+  await once(socket, 'ready')
+  t.alike(events, ['connect', 'ready'], "'ready' right after 'connect'")
+  while (peer === null) await new Promise((resolve) => setTimeout(resolve, 1))
+
+  t.is(socket.readableFlowing, null, 'nobody reads yet')
+  t.is(socket.isPaused(), false)
+  socket.pause()
+  t.is(socket.isPaused(), true, 'paused by pause()')
+  t.is(socket.readableFlowing, false)
+
+  peer.write('abc')
+  while (socket.readableLength === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+  t.is(socket.readableLength, 3, 'held while paused')
+
+  socket.resume()
+  t.is(socket.isPaused(), false)
+  t.is(socket.readableFlowing, true)
+
+  socket.cork()
+  t.is(socket.writableCorked, 1)
+  socket.uncork()
+  t.is(socket.writableCorked, 0)
+
+  peer.pause()
+  let full = false
+  for (let i = 0; i < 1000 && !full; i++) full = !socket.write(Buffer.alloc(65536))
+  t.ok(full, 'a write said false')
+  t.is(socket.writableNeedDrain, true)
+  peer.resume()
+  await once(socket, 'drain')
+  t.is(socket.writableNeedDrain, false)
+
+  t.is(socket.writableEnded, false)
+  socket.end()
+  t.is(socket.writableEnded, true)
+  t.is(socket.writableFinished, false)
+  await once(socket, 'finish')
+  t.is(socket.writableFinished, true)
+
+  t.is(socket.readableEnded, false)
+  peer.end()
+  await once(socket, 'end')
+  t.is(socket.readableEnded, true)
+})
+
+test('destroySoon() ends our side and destroys the socket once it has finished', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.resume())
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+
+  const order = []
+  socket.write('last words', () => order.push('written'))
+  socket.on('finish', () => order.push('finish'))
+  socket.on('close', () => order.push('close'))
+  t.is(socket.destroySoon(), socket)
+  await once(socket, 'close')
+  t.alike(order, ['written', 'finish', 'close'])
+})

@@ -222,3 +222,63 @@ test('onread: a callback that throws is reported, and the socket reads on', asyn
   )
   t.is(result.received, result.size, 'every byte read')
 })
+
+test('onread: pause() inside the buffer function holds the first read until resume()', async (t) => {
+  const server = await sender(t, Buffer.alloc(64 * 1024, 'p'))
+
+  let paused = false
+  let whilePaused = 0
+  let received = 0
+  const socket = reader(
+    t,
+    server,
+    () => {
+      paused = true
+      socket.pause()
+      setTimeout(() => {
+        paused = false
+        socket.resume()
+      }, 100)
+      return Buffer.alloc(1000)
+    },
+    (length) => {
+      if (paused) whilePaused++
+      received += length
+    }
+  )
+
+  await once(socket, 'end')
+  t.is(whilePaused, 0, 'no read while paused')
+  t.is(received, 64 * 1024)
+})
+
+test('onread: a buffer detached while in use fails the socket with INVALID_ARGUMENT, and its memory is not written again', async (t) => {
+  let writer = null
+  const server = await listen(t, {}, (socket) => {
+    writer = socket
+    socket.write('first')
+  })
+
+  let kept = null
+  const socket = reader(t, server, Buffer.alloc(4096), (length, buffer) => {
+    // The memory moves to a new buffer the program owns.
+    if (kept === null) kept = new Uint8Array(buffer.buffer.transfer())
+  })
+
+  while (kept === null) await new Promise((resolve) => setTimeout(resolve, 5))
+  const before = Buffer.from(kept)
+
+  const closed = once(socket, 'close')
+  writer.write(Buffer.alloc(100000, 'x'))
+  const [err] = await once(socket, 'error')
+  t.is(err.code, 'INVALID_ARGUMENT')
+  await closed
+  t.alike(Buffer.from(kept), before, 'the transferred memory is untouched')
+})
+
+test('onread: Bare.exit() inside the callback runs no callback after it', async (t) => {
+  const result = await fixtureResult(t, 'exit-onread.js')
+  if (!result) return
+
+  t.is(result.calls, result.exitedAt, 'none after the exit')
+})

@@ -73,6 +73,24 @@ test('local and remote address, family and port on both ends', async (t) => {
   t.is(accepted.localAddress, undefined)
 })
 
+test("an accepted socket's peer is known in 'close' even if nobody asked before, as in the published bare-tcp", async (t) => {
+  let seen = null
+  const server = await listen(t, {}, (socket) => {
+    socket.on('close', () => {
+      seen = { address: socket.remoteAddress, port: socket.remotePort, family: socket.remoteFamily }
+    })
+    socket.on('end', () => socket.end())
+    socket.resume()
+  })
+  const client = connect(t, server.address().port, '127.0.0.1')
+  await once(client, 'connect')
+  const localPort = client.localPort
+  client.end()
+
+  while (seen === null) await new Promise((resolve) => setTimeout(resolve, 5))
+  t.alike(seen, { address: '127.0.0.1', port: localPort, family: 'IPv4' })
+})
+
 test('eagerOpen false defers opening until the stream is used', async (t) => {
   const server = await listen(t, {}, (socket) => socket.end('lazy'))
   const socket = new tcp.Socket({ eagerOpen: false })

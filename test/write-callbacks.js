@@ -573,3 +573,22 @@ test('writes made by callbacks that a destroy() fails, and after close, are call
     'd SOCKET_IS_CLOSED after close'
   ])
 })
+
+test("a refused end(data, cb) is called back after the end's own callbacks, in the order made", async (t) => {
+  const server = await listen(t, {}, (socket) => {
+    socket.resume()
+    socket.on('end', () => socket.end())
+  })
+  const client = await connected(t, server)
+
+  const order = []
+  client.end('b', (err) => order.push(['first end', err && err.code]))
+  client.end('c', (err) => order.push(['refused end', err && err.code]))
+  client.end((err) => order.push(['bare end', err && err.code]))
+  await once(client, 'close')
+  t.alike(order, [
+    ['first end', null],
+    ['refused end', 'WRITE_AFTER_END'],
+    ['bare end', null]
+  ])
+})

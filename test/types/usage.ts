@@ -238,6 +238,14 @@ function sockets() {
     expectType<Error>(err)
   })
   plain.on('connect', () => {})
+  plain.on('ready', () => {})
+  expectType<boolean>(plain.isPaused())
+  expectType<Socket>(plain.destroySoon())
+  expectType<boolean | null>(plain.readableFlowing)
+  expectType<number>(plain.readableLength + plain.writableCorked)
+  expectType<boolean>(
+    plain.readableEnded && plain.writableEnded && plain.writableFinished && plain.writableNeedDrain
+  )
   plain.on('timeout', () => {})
   plain.on('end', () => {})
   plain.on('drain', () => {})
