@@ -103,7 +103,7 @@ exports.onread = function onread(value) {
   }
   if (typeof buffer !== 'function') exports.readBuffer(buffer, 'onread.buffer')
 
-  return { buffer, callback, given: false, length: 0 }
+  return { buffer, callback, length: 0 }
 }
 
 exports.readBuffer = function readBuffer(value, what) {

@@ -244,7 +244,6 @@ module.exports = class Socket extends Duplex {
     return this._currentCounters()[1]
   }
 
-  // Bytes written by the user that have not reached the kernel yet.
   // Node.js's stream state, read off ours.
   get readableEnded() {
     return this._readableState.ended
@@ -291,6 +290,7 @@ module.exports = class Socket extends Duplex {
     return this
   }
 
+  // Bytes written by the user that have not reached the kernel yet.
   get writableLength() {
     // Nothing left will reach the kernel, as in Node.js.
     if (this.destroyed) return 0
@@ -546,13 +546,13 @@ module.exports = class Socket extends Duplex {
     return this
   }
 
-  // Close with a TCP RST instead of a FIN: the peer sees ECONNRESET.
   // Returns the socket, as in Node.js.
   destroy(err) {
     super.destroy(err)
     return this
   }
 
+  // Close with a TCP RST instead of a FIN: the peer sees ECONNRESET.
   resetAndDestroy() {
     if ((this._state & (CONNECTING | CONNECTED)) === 0) {
       this.destroy(TCPError.SOCKET_IS_CLOSED('Socket is not connected'))
@@ -850,7 +850,7 @@ module.exports = class Socket extends Duplex {
     this._state |= READING
 
     try {
-      if (this._into !== null && !this._into.given) {
+      if (this._into !== null && this._into.length === 0) {
         this._giveReadBuffer()
         // The function that made the buffer may have paused or destroyed
         // the socket.
@@ -864,14 +864,14 @@ module.exports = class Socket extends Duplex {
   }
 
   // The onread buffer goes to the addon when reading first starts; a
-  // function for it is called then, once.
+  // function for it is called then, once. Its length, never 0, says it was
+  // given.
   _giveReadBuffer() {
     const into = this._into
     if (typeof into.buffer === 'function') {
       into.buffer = args.readBuffer(into.buffer(), 'The buffer from onread.buffer()')
     }
     binding.readInto(this._handle, into.buffer)
-    into.given = true
     into.length = into.buffer.byteLength
   }
 
@@ -1348,7 +1348,7 @@ module.exports = class Socket extends Duplex {
   // shrank (its memory may be another buffer's by now), as EINVAL.
   _readFailure(err) {
     const into = this._into
-    if (into !== null && into.given && into.buffer.byteLength !== into.length) {
+    if (into !== null && into.length !== 0 && into.buffer.byteLength !== into.length) {
       return TCPError.INVALID_ARGUMENT('The onread buffer was detached or resized while in use')
     }
     return this._annotate(err)
@@ -1829,7 +1829,8 @@ function queuedLength(data) {
   return queued
 }
 
-// No encoding (undefined or null, as Node.js takes it) is UTF-8.
+// No encoding (undefined, null or any falsy value, as Node.js takes it) is
+// UTF-8.
 function encode(string, encoding) {
   try {
     return Buffer.from(string, encoding || 'utf8')

@@ -154,3 +154,8 @@ test('the fast write refuses what it cannot do itself, and writeError makes the 
     t.exception(() => binding.writeError(value), /INVALID_ARGUMENT/, String(value))
   }
 })
+
+test("the package's subpath exports are the same objects as tcp.constants and tcp.errors", (t) => {
+  t.is(require('bare-tcp/constants'), tcp.constants)
+  t.is(require('bare-tcp/errors'), tcp.errors)
+})

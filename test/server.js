@@ -200,6 +200,20 @@ test('listening twice throws SERVER_ALREADY_LISTENING; while closing, SERVER_IS_
   client.destroy()
 })
 
+test("close() while a close is under way calls back with SERVER_IS_CLOSED; that close's 'close' comes once", async (t) => {
+  const server = await listen(t, {}, () => {})
+  let closes = 0
+  server.on('close', () => closes++)
+
+  server.close()
+  const [err] = await new Promise((resolve) => server.close((...args) => resolve(args)))
+  t.is(err.code, 'SERVER_IS_CLOSED')
+
+  if (closes === 0) await once(server, 'close')
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  t.is(closes, 1)
+})
+
 test('a host name that does not resolve is an error event with ENOTFOUND', async (t) => {
   const server = tcp.createServer()
   server.listen(0, 'nonexistent.invalid')
