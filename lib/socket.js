@@ -312,7 +312,7 @@ module.exports = class Socket extends Duplex {
       if (this._state & UNREFED) binding.ref(this._handle, false)
     }
 
-    return this._handle
+    return this._handle === null ? null : binding.ipcHandle(this._handle)
   }
 
   // 'connect' follows after accept() returns, so that listeners added then

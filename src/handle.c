@@ -200,8 +200,17 @@ bare_tcp__create(bare_tcp_module_t *module, js_value_t *ctx, uint32_t read_buffe
   err = js_create_arraybuffer(env, sizeof(bare_tcp_t), (void **) &handle, value);
   if (err < 0) return UV_ENOMEM;
 
+  js_arraybuffer_backing_store_t *store;
+  err = js_get_arraybuffer_backing_store(env, *value, &store);
+  if (err < 0) return UV_ENOMEM;
+
   err = uv_tcp_init(module->loop, &handle->tcp);
-  if (err < 0) return err;
+  if (err < 0) {
+    js_release_arraybuffer_backing_store(env, store);
+    return err;
+  }
+
+  handle->store = store;
 
   handle->magic = BARE_TCP_MAGIC;
   handle->module = module;
@@ -260,10 +269,14 @@ bare_tcp__on_close(uv_handle_t *uv_handle) {
   if (handle->ctx) js_delete_reference(env, handle->ctx);
   handle->ctx = NULL;
 
-  // Last: this may let the garbage collector free the memory of the handle.
   js_ref_t *self = handle->self;
   handle->self = NULL;
   js_delete_reference(env, self);
+
+  // Last: this may free the memory of the handle.
+  js_arraybuffer_backing_store_t *store = handle->store;
+  handle->store = NULL;
+  js_release_arraybuffer_backing_store(env, store);
 
   if (module->exiting && module->handles == NULL) {
     js_deferred_teardown_t *teardown = module->teardown;
@@ -339,6 +352,33 @@ bare_tcp_close(js_env_t *env, js_callback_info_t *info) {
   bare_tcp__close(handle, reset);
 
   return NULL;
+}
+
+/*
+ * The handle as it is passed to other addons (bare-pipe's IPC), as a second
+ * ArrayBuffer over the same memory: one that the receiver detaches leaves the
+ * socket's own working. A closed handle has no memory to share and is passed
+ * as it is.
+ */
+js_value_t *
+bare_tcp_ipc_handle(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 1;
+  js_value_t *argv[1];
+
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, false);
+  if (handle == NULL) return NULL;
+
+  if (handle->store == NULL) return argv[0];
+
+  js_value_t *result;
+  void *data;
+  size_t len;
+  err = js_create_arraybuffer_with_backing_store(env, handle->store, &data, &len, &result);
+  if (err < 0) return NULL;
+
+  return result;
 }
 
 bare_tcp_t *

@@ -153,6 +153,11 @@ struct bare_tcp_s {
   js_ref_t *self;
   js_ref_t *ctx;
 
+  /* The handle's own memory, held until the close callback: the ArrayBuffer
+   * JavaScript holds can be detached (transfer()), and the memory would then
+   * go with whatever took it over while libuv still uses it. */
+  js_arraybuffer_backing_store_t *store;
+
   uint32_t state;
   uint32_t read_buffer_size;
 
@@ -304,6 +309,9 @@ bare_tcp_init(js_env_t *env, js_callback_info_t *info);
 
 js_value_t *
 bare_tcp_close(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
+bare_tcp_ipc_handle(js_env_t *env, js_callback_info_t *info);
 
 js_value_t *
 bare_tcp_ref(js_env_t *env, js_callback_info_t *info);

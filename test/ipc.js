@@ -3,6 +3,7 @@ const Pipe = require('bare-pipe')
 const { spawn } = require('bare-subprocess')
 const path = require('bare-path')
 const { tcp, listen, connect, once } = require('./helpers')
+const { fixtureResult } = require('./fixtures/support')
 
 test('a connected socket sent to another process over bare-pipe keeps working there', async (t) => {
   const server = await listen(t, {}, (socket) => socket.pipe(socket))
@@ -44,5 +45,23 @@ test('a connecting socket has no IPC handle to give, and leaves none behind', as
 
   await once(socket, 'connect')
   const handle = socket[Symbol.for('bare.ipc.handle')]
-  t.is(handle, socket._handle, 'once connected, the handle of the connection')
+  t.ok(handle instanceof ArrayBuffer, 'once connected, the handle of the connection')
+  t.is(handle.byteLength, socket._handle.byteLength)
+  t.alike(Buffer.from(handle), Buffer.from(socket._handle), "the same memory as the socket's own")
+})
+
+test('an IPC handle detached by its receiver and collected leaves the socket working', async (t) => {
+  const result = await fixtureResult(t, 'detach-handle.js', ['ipc'], { flags: ['--expose-gc'] })
+  if (!result) return
+  t.is(result.received, 'ping', "reads land in the handle's memory after the collection")
+  t.is(result.echoed, 'pong', 'and writes still leave')
+  t.ok(result.closed, 'the socket closes')
+  t.alike(result.errors, [])
+})
+
+test("the socket's own handle detached and collected: no crash, an error with a code", async (t) => {
+  const result = await fixtureResult(t, 'detach-handle.js', ['own'], { flags: ['--expose-gc'] })
+  if (!result) return
+  t.is(result.received, 'ping', 'libuv kept the memory it uses')
+  t.alike(result.errors, ['write INVALID_ARGUMENT'], 'a call with the detached handle throws')
 })
