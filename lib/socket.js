@@ -1771,12 +1771,41 @@ function gather(chunks, bytes) {
     // Detached or resized since it was written: the addon decides.
     if (length === 0 || offset + length > bytes) return chunks
 
-    if (chunk instanceof Uint8Array) gathered.set(chunk, offset)
-    else gathered.set(new Uint8Array(chunk.buffer, chunk.byteOffset, length), offset)
+    if (chunk instanceof Uint8Array) {
+      // A subclass may claim more bytes than it has (a byteLength getter of
+      // its own), and the gap would send bytes of an earlier batch; its
+      // elements cannot lie. One that claims fewer is cut to its claim by
+      // the next chunk, or overflows the buffer, which set() refuses.
+      if (chunk[length - 1] === undefined || !copyInto(gathered, chunk, offset)) return chunks
+    } else {
+      const view = bytesOf(chunk, length)
+      if (view === null) return chunks
+      gathered.set(view, offset)
+    }
+
     offset += length
   }
 
   return offset === bytes ? gathered : chunks
+}
+
+function copyInto(target, chunk, offset) {
+  try {
+    target.set(chunk, offset)
+    return true
+  } catch {
+    return false
+  }
+}
+
+// The view's length is the one asked for, whatever the chunk claims; one
+// outside its buffer is for the addon to refuse.
+function bytesOf(chunk, length) {
+  try {
+    return new Uint8Array(chunk.buffer, chunk.byteOffset, length)
+  } catch {
+    return null
+  }
 }
 
 // The addon's writev, and the one place that knows a batch left in flight

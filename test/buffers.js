@@ -284,6 +284,60 @@ test('small chunks of every kind, gathered into one buffer before they leave, ke
   t.is(called, chunks.length, 'every write callback ran')
 })
 
+test("a chunk whose byteLength lies sends none of another batch's bytes", async (t) => {
+  // A subclass claiming more than it has, or less, among small chunks that
+  // are gathered; a second socket's batch went through the same gather
+  // buffer just before, and none of it may show up here.
+  class Claims extends Uint8Array {
+    constructor(bytes, claim) {
+      super(bytes)
+      this.claim = claim
+    }
+
+    get byteLength() {
+      return this.claim
+    }
+  }
+
+  const server = await replyServer(t)
+  const other = connect(t, server.address().port, '127.0.0.1')
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await Promise.all([once(other, 'connect'), once(socket, 'connect')])
+
+  const secret = Buffer.alloc(200, 'S')
+  other.write('first')
+  other.write(secret)
+  other.write('last')
+  other.end()
+  const echoed = await collect(other)
+  t.is(echoed.length, 209, 'the other socket got its own bytes back')
+
+  socket.write('A')
+  socket.write('B')
+  socket.write(new Claims(Buffer.from('more'), 64))
+  socket.write('C')
+  socket.write('D')
+  socket.write(new Claims(Buffer.from('less'), 2))
+  socket.write(new Claims(Buffer.from('end'), 1))
+  socket.end()
+
+  // One chunk claiming more sends the batch as it is: every chunk's own bytes.
+  t.is((await collect(socket)).toString('latin1'), 'ABmoreCDlessend')
+
+  // Only one claiming fewer: gathered, it is cut to its claim by the next
+  // chunk, or sent whole; either way nothing else is in between.
+  const third = connect(t, server.address().port, '127.0.0.1')
+  await once(third, 'connect')
+  third.write('x')
+  third.write('A')
+  third.write(new Claims(Buffer.from('less'), 2))
+  third.write('BCDEFG')
+  third.end()
+
+  const data = (await collect(third)).toString('latin1')
+  t.ok(data === 'xAleBCDEFG' || data === 'xAlessBCDEFG', JSON.stringify(data))
+})
+
 test('gathered batches left in flight keep their bytes while later batches are gathered', async (t) => {
   // The peer reads nothing until every batch is written, so the kernel's
   // buffers fill and some batch stays in flight while later ones, in later
