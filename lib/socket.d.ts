@@ -1,6 +1,7 @@
 import { Duplex, DuplexEvents } from 'bare-stream'
 import Buffer, { BufferEncoding } from 'bare-buffer'
 import TCPError from './errors'
+import TCPServer from './server'
 
 /** The key of the native handle a connected socket hands to bare-pipe/bare-subprocess IPC: `Symbol.for('bare.ipc.handle')`. */
 declare const ipcHandle: unique symbol
@@ -198,11 +199,15 @@ interface TCPSocket<M extends TCPSocketEvents = TCPSocketEvents>
   readonly bytesWritten: number
   /** Bytes written but not yet handed to the kernel. */
   readonly writableLength: number
+  /** Node.js's deprecated name for `writableLength`. */
+  readonly bufferSize: number
+  /** The server that accepted the socket; `null` for a socket that connected. */
+  readonly server: TCPServer | null
   /** As in Node.js: `'end'` was emitted. */
   readonly readableEnded: boolean
   /** Bytes (or characters after `setEncoding()`) waiting to be read. */
   readonly readableLength: number
-  /** `null` until something reads or pauses, `true` while flowing, `false` after `pause()`. */
+  /** `null` until something reads or pauses, `true` while flowing, `false` after `pause()` (and for a socket accepted with `pauseOnConnect` until resumed). */
   readonly readableFlowing: boolean | null
   /** `end()` was called. */
   readonly writableEnded: boolean

@@ -253,9 +253,10 @@ module.exports = class Socket extends Duplex {
     return this._readableState.buffered
   }
 
-  // null until the program reads or pauses, as in Node.js.
+  // null until the program reads or pauses, as in Node.js; false for a
+  // socket accepted with pauseOnConnect until it is resumed.
   get readableFlowing() {
-    if (this._state & PAUSED) return false
+    if (this._state & (PAUSED | PAUSE_ON_CONNECT)) return false
     return Readable.isPaused(this) ? null : true
   }
 
@@ -276,9 +277,30 @@ module.exports = class Socket extends Duplex {
     return this._state & USER_CORKED ? 1 : 0
   }
 
-  // Paused by pause() and not flowing since, as in Node.js.
+  // Paused by pause() and not flowing since, or accepted with
+  // pauseOnConnect and not resumed yet, as in Node.js.
   isPaused() {
+    if (this._state & PAUSE_ON_CONNECT) return true
     return (this._state & PAUSED) !== 0 && (this._into !== null || Readable.isPaused(this))
+  }
+
+  // The server that accepted the socket, as in Node.js; null for a socket
+  // that connected.
+  get server() {
+    return this._server
+  }
+
+  // Node.js's deprecated name for writableLength.
+  get bufferSize() {
+    return this.writableLength
+  }
+
+  setEncoding(encoding) {
+    try {
+      return super.setEncoding(encoding)
+    } catch {
+      throw TCPError.INVALID_ARGUMENT(`Unknown encoding ${quote(encoding)}`)
+    }
   }
 
   // Ends our side, and destroys the socket once it has finished, as in
@@ -553,14 +575,20 @@ module.exports = class Socket extends Duplex {
   }
 
   // Close with a TCP RST instead of a FIN: the peer sees ECONNRESET.
+  // A connecting socket is reset once it has connected, after 'connect', as
+  // in Node.js: the peer hears of the reset.
   resetAndDestroy() {
     if ((this._state & (CONNECTING | CONNECTED)) === 0) {
       this.destroy(TCPError.SOCKET_IS_CLOSED('Socket is not connected'))
       return this
     }
 
+    if (this._state & RESET) return this
     this._state |= RESET
-    this.destroy()
+
+    if (this._state & CONNECTING) this.once('connect', () => this.destroy())
+    else this.destroy()
+
     return this
   }
 

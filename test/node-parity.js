@@ -30,6 +30,94 @@ test('resetAndDestroy() on an unconnected socket errors with SOCKET_IS_CLOSED', 
   t.is(err.code, 'SOCKET_IS_CLOSED')
 })
 
+test("resetAndDestroy() while connecting resets once connected, after 'connect', as in Node.js", async (t) => {
+  let peer = null
+  const server = await listen(t, {}, (socket) => {
+    peer = socket
+    socket.resume()
+  })
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  const events = []
+  socket.on('connect', () => events.push('connect'))
+  socket.on('close', (hadError) => events.push('close ' + hadError))
+
+  t.is(socket.resetAndDestroy(), socket)
+  t.ok(socket.connecting, 'still connecting')
+  t.is(socket.readyState, 'opening')
+
+  await once(socket, 'close')
+  t.alike(events, ['connect', 'close false'])
+
+  while (peer === null) await new Promise((resolve) => setTimeout(resolve, 1))
+  const [err] = await once(peer, 'error')
+  t.is(err.code, 'ECONNRESET', 'the peer sees the reset')
+})
+
+test('resetAndDestroy() while connecting to nothing fails as the connect does', async (t) => {
+  const server = await listen(t)
+  const port = server.address().port
+  await new Promise((resolve) => server.close(resolve))
+
+  const socket = tcp.createConnection(port, '127.0.0.1')
+  const errored = once(socket, 'error')
+  const closed = once(socket, 'close')
+  socket.resetAndDestroy()
+  const [err] = await errored
+  t.is(err.code, 'ECONNREFUSED')
+  t.alike(await closed, [true])
+})
+
+test('pauseOnConnect: the socket says it is paused until resumed, as in Node.js', async (t) => {
+  const server = await listen(t, { pauseOnConnect: true }, async (socket) => {
+    t.is(socket.isPaused(), true, 'paused')
+    t.is(socket.readableFlowing, false)
+    const received = []
+    socket.on('data', (data) => received.push(data))
+    t.is(socket.isPaused(), true, "a 'data' listener does not end the pause")
+    t.is(socket.readableFlowing, false)
+
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    t.is(received.length, 0, 'nothing read while paused')
+
+    if (socket.isPaused()) socket.resume()
+    t.is(socket.isPaused(), false)
+    t.is(socket.readableFlowing, true)
+
+    await once(socket, 'end')
+    t.is(Buffer.concat(received).toString(), 'hello')
+    socket.end()
+  })
+
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  socket.end('hello')
+  socket.resume()
+  await once(socket, 'close')
+})
+
+test('socket.server is the server that accepted it; bufferSize is writableLength', async (t) => {
+  let accepted = null
+  const server = await listen(t, {}, (socket) => (accepted = socket))
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  t.is(socket.server, null, 'a connecting socket has none')
+  await once(socket, 'connect')
+  while (accepted === null) await new Promise((resolve) => setTimeout(resolve, 1))
+  t.is(accepted.server, server)
+  t.is(socket.server, null)
+
+  socket.cork()
+  socket.write('abc')
+  t.is(socket.bufferSize, 3)
+  t.is(socket.bufferSize, socket.writableLength)
+  socket.uncork()
+})
+
+test('setEncoding() with an unknown encoding throws INVALID_ARGUMENT', (t) => {
+  const socket = new tcp.Socket()
+  t.exception(() => socket.setEncoding('bogus'), /INVALID_ARGUMENT/)
+  t.is(socket.setEncoding('hex'), socket)
+  socket.destroy()
+})
+
 test("'close' carries hadError", async (t) => {
   const server = await echoServer(t)
 

@@ -242,6 +242,8 @@ function sockets() {
   expectType<boolean>(plain.isPaused())
   expectType<Socket>(plain.destroySoon())
   expectType<boolean | null>(plain.readableFlowing)
+  expectType<number>(plain.bufferSize)
+  expectType<Server | null>(plain.server)
   expectType<number>(plain.readableLength + plain.writableCorked)
   expectType<boolean>(
     plain.readableEnded && plain.writableEnded && plain.writableFinished && plain.writableNeedDrain
