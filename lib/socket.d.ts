@@ -202,7 +202,7 @@ interface TCPSocket<M extends TCPSocketEvents = TCPSocketEvents>
   /** Node.js's deprecated name for `writableLength`. */
   readonly bufferSize: number
   /** The server that accepted the socket; `null` for a socket that connected. */
-  readonly server: TCPServer | null
+  server: TCPServer | null
   /** As in Node.js: `'end'` was emitted. */
   readonly readableEnded: boolean
   /** Bytes (or characters after `setEncoding()`) waiting to be read. */

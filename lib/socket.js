@@ -285,9 +285,19 @@ module.exports = class Socket extends Duplex {
   }
 
   // The server that accepted the socket, as in Node.js; null for a socket
-  // that connected.
+  // that connected. A plain property there, so a program may set it; what it
+  // sets does not change which server hears of the close.
   get server() {
     return this._server
+  }
+
+  set server(value) {
+    Object.defineProperty(this, 'server', {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true
+    })
   }
 
   // Node.js's deprecated name for writableLength.

@@ -103,6 +103,8 @@ test('socket.server is the server that accepted it; bufferSize is writableLength
   while (accepted === null) await new Promise((resolve) => setTimeout(resolve, 1))
   t.is(accepted.server, server)
   t.is(socket.server, null)
+  socket.server = 'mine'
+  t.is(socket.server, 'mine', 'a program may set it, as in Node.js')
 
   socket.cork()
   socket.write('abc')
