@@ -97,6 +97,11 @@ export { createConnection as connect }
 /** Two connected descriptors (a Unix socket pair), for passing sockets to another process with bare-pipe. */
 export function socketpair(): [number, number]
 
+export function getDefaultAutoSelectFamily(): boolean
+export function setDefaultAutoSelectFamily(value: boolean): void
+export function getDefaultAutoSelectFamilyAttemptTimeout(): number
+export function setDefaultAutoSelectFamilyAttemptTimeout(value: number): void
+
 /** 4 for an IPv4 address, 6 for an IPv6 address, else 0. */
 export function isIP(host: unknown): 0 | 4 | 6
 

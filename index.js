@@ -3,6 +3,7 @@ const Server = require('./lib/server')
 const args = require('./lib/args')
 const ip = require('./lib/ip')
 const binding = require('./lib/native')
+const TCPError = require('./lib/errors')
 
 exports.Socket = Socket
 exports.Server = Server
@@ -34,6 +35,30 @@ function asString(host) {
     return ''
   }
 }
+
+// Node.js's defaults for connecting to a host name: try its addresses in
+// turn (true) or only the first, and how long one attempt has before the
+// next starts.
+exports.getDefaultAutoSelectFamily = function getDefaultAutoSelectFamily() {
+  return args.autoSelect.family
+}
+
+exports.setDefaultAutoSelectFamily = function setDefaultAutoSelectFamily(value) {
+  if (typeof value !== 'boolean') {
+    throw TCPError.INVALID_ARGUMENT('The default auto select family must be a boolean')
+  }
+  args.autoSelect.family = value
+}
+
+exports.getDefaultAutoSelectFamilyAttemptTimeout =
+  function getDefaultAutoSelectFamilyAttemptTimeout() {
+    return args.autoSelect.attemptTimeout
+  }
+
+exports.setDefaultAutoSelectFamilyAttemptTimeout =
+  function setDefaultAutoSelectFamilyAttemptTimeout(value) {
+    args.autoSelect.attemptTimeout = args.attemptTimeout(value, 'The default attempt timeout')
+  }
 
 // Two connected descriptors (a Unix socket pair), for passing sockets to
 // another process with bare-pipe.

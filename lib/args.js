@@ -200,10 +200,26 @@ exports.socketOptions = function socketOptions(opts) {
   }
 }
 
+// What Node.js's net.setDefaultAutoSelectFamily() and
+// net.setDefaultAutoSelectFamilyAttemptTimeout() set, for every connect after.
+exports.autoSelect = { family: true, attemptTimeout: 250 }
+
+// Node.js's attempt timeouts: an integer of milliseconds, at least 10 (less
+// is taken as 10).
+exports.attemptTimeout = function attemptTimeout(value, what) {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 0x7fffffff) {
+    throw TCPError.INVALID_ARGUMENT(
+      `${what} must be an integer of milliseconds from 1 to 2147483647, got ${quote(value)}`
+    )
+  }
+  return Math.max(value, 10)
+}
+
 // Connect options shared by socket.connect() and tcp.createConnection(): the
 // socket options above, and
 //   lookup, hints, family, localAddress, localPort, signal,
-//   connectAttemptDelay (default 250), connectTimeout
+//   connectAttemptDelay (default 250), connectTimeout,
+//   autoSelectFamily, autoSelectFamilyAttemptTimeout (Node.js's names)
 exports.connectOptions = function connectOptions(opts) {
   const localAddress =
     opts.localAddress === undefined || opts.localAddress === null ? null : opts.localAddress
@@ -221,10 +237,16 @@ exports.connectOptions = function connectOptions(opts) {
     localPort:
       opts.localPort === undefined || opts.localPort === null ? 0 : exports.port(opts.localPort),
     signal: exports.signal(opts.signal),
+    autoSelectFamily: exports.flag(opts.autoSelectFamily) ?? exports.autoSelect.family,
     connectAttemptDelay: exports.milliseconds(
       opts.connectAttemptDelay,
       'Connect attempt delay',
-      250
+      opts.autoSelectFamilyAttemptTimeout === undefined
+        ? exports.autoSelect.attemptTimeout
+        : exports.attemptTimeout(
+            opts.autoSelectFamilyAttemptTimeout,
+            'Auto select family attempt timeout'
+          )
     ),
     connectTimeout: exports.milliseconds(opts.connectTimeout, 'Connect timeout', 0)
   }

@@ -11,13 +11,16 @@ const binding = require('./native')
 const SystemErrors = require('./system-errors')
 
 module.exports = class Connector {
-  constructor(socket, addresses, port, { delay, localAddress, localPort }) {
+  constructor(socket, addresses, port, { delay, localAddress, localPort, attempted }) {
     this._socket = socket
     this._addresses = interleave(addresses)
     this._port = port
     this._delay = delay
     this._localAddress = localAddress
     this._localPort = localPort
+    // 'address:port' of each attempt started, for
+    // socket.autoSelectFamilyAttemptedAddresses; null when not asked for.
+    this._attempted = attempted
 
     this._next = 0
     // [handle, address, family, ...]: usually one attempt, no Map needed.
@@ -77,6 +80,7 @@ module.exports = class Connector {
     const socket = this._socket
     const { address, family } = this._addresses[this._next++]
 
+    if (this._attempted !== null) this._attempted.push(address + ':' + this._port)
     socket.emit('connectionAttempt', address, this._port, family)
     if (this._done || socket.destroying) return
 

@@ -114,6 +114,10 @@ interface TCPSocketConnectOptions extends TCPSocketSetupOptions {
   signal?: TCPAbortSignal
   /** Milliseconds to wait on one address before also trying the next. Default 250. */
   connectAttemptDelay?: number
+  /** Node.js's switch: try every address of a host name (true, the default) or only the first. */
+  autoSelectFamily?: boolean
+  /** Node.js's name for connectAttemptDelay: an integer, less than 10 taken as 10. */
+  autoSelectFamilyAttemptTimeout?: number
   /** Milliseconds the whole connect may take. */
   connectTimeout?: number
 }
@@ -199,6 +203,8 @@ interface TCPSocket<M extends TCPSocketEvents = TCPSocketEvents>
   readonly bytesWritten: number
   /** Bytes written but not yet handed to the kernel. */
   readonly writableLength: number
+  /** `'address:port'` of every address tried for a host name, as in Node.js; undefined otherwise. */
+  readonly autoSelectFamilyAttemptedAddresses: string[] | undefined
   /** Node.js's deprecated name for `writableLength`. */
   readonly bufferSize: number
   /** The server that accepted the socket; `null` for a socket that connected. */

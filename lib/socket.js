@@ -300,6 +300,12 @@ module.exports = class Socket extends Duplex {
     })
   }
 
+  // 'address:port' of every address tried for a host name, as in Node.js;
+  // undefined for a socket that connected to an IP address or did not try.
+  get autoSelectFamilyAttemptedAddresses() {
+    return attemptedAddresses.get(this)
+  }
+
   // Node.js's deprecated name for writableLength.
   get bufferSize() {
     return this.writableLength
@@ -1250,7 +1256,7 @@ module.exports = class Socket extends Duplex {
 
   _race(list, opts) {
     const wanted = opts.localAddress !== null ? ip.isIP(opts.localAddress) : opts.family
-    const usable = wanted === 0 ? list : list.filter((entry) => entry.family === wanted)
+    let usable = wanted === 0 ? list : list.filter((entry) => entry.family === wanted)
 
     // Only addresses of another family than asked for (or than
     // localAddress's): as getaddrinfo says for such a name, not found.
@@ -1262,10 +1268,20 @@ module.exports = class Socket extends Duplex {
       return queueMicrotask(() => this.destroy(err))
     }
 
+    if (!opts.autoSelectFamily) usable = usable.slice(0, 1)
+
+    // Node.js lists them only for a host name tried with autoSelectFamily.
+    let attempted = null
+    if (opts.autoSelectFamily && ip.isIP(this._host) === 0) {
+      attempted = []
+      attemptedAddresses.set(this, attempted)
+    }
+
     this._connector = new Connector(this, usable, this._port, {
       delay: opts.connectAttemptDelay,
       localAddress: opts.localAddress,
-      localPort: opts.localPort
+      localPort: opts.localPort,
+      attempted
     })
 
     this._connector.start()
@@ -1757,6 +1773,10 @@ function streamRead(cb) {
   this._startReading()
   cb(null)
 }
+
+// Kept beside the socket rather than in it: most sockets never connect to a
+// host name, and a field would cost every one of them.
+const attemptedAddresses = new WeakMap()
 
 // Sockets with corked writes: one microtask flushes them all.
 let corked = []

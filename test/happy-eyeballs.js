@@ -1,5 +1,5 @@
 const test = require('brittle')
-const { listen, echoServer, connect, once, blackhole } = require('./helpers')
+const { tcp, listen, echoServer, connect, once, blackhole } = require('./helpers')
 
 // 127.0.0.0/8 all reaches this machine, so 127.0.0.2 and 127.0.0.1 can
 // carry different listeners on one port.
@@ -103,4 +103,61 @@ test('addresses are interleaved by family, starting with the first one given', a
 
 test('connectAttemptDelay must be a number of milliseconds', (t) => {
   t.exception(() => connect(t, 1, '127.0.0.1', { connectAttemptDelay: -1 }), /INVALID_ARGUMENT/)
+})
+
+test("Node.js's autoSelectFamily: the addresses tried are listed; false tries only the first", async (t) => {
+  const server = await listen(t, {}, (socket) => socket.destroy())
+  const { port } = server.address()
+  const lookup = lookupOf([
+    { address: '127.0.0.2', family: 4 },
+    { address: '127.0.0.1', family: 4 }
+  ])
+
+  const all = connect(t, port, 'two.test', { lookup })
+  await once(all, 'connect')
+  t.alike(all.autoSelectFamilyAttemptedAddresses, ['127.0.0.2:' + port, '127.0.0.1:' + port])
+
+  const first = connect(t, port, 'two.test', { lookup, autoSelectFamily: false })
+  const attempts = []
+  first.on('connectionAttempt', (address) => attempts.push(address))
+  const [err] = await once(first, 'error')
+  t.is(err.code, 'ECONNREFUSED', 'the first address only, refused')
+  t.alike(attempts, ['127.0.0.2'])
+  t.is(first.autoSelectFamilyAttemptedAddresses, undefined)
+
+  const literal = connect(t, port, '127.0.0.1')
+  await once(literal, 'connect')
+  t.is(literal.autoSelectFamilyAttemptedAddresses, undefined, 'none for an IP address')
+})
+
+test("Node.js's defaults: get/setDefaultAutoSelectFamily[AttemptTimeout]()", async (t) => {
+  t.is(tcp.getDefaultAutoSelectFamily(), true)
+  t.is(tcp.getDefaultAutoSelectFamilyAttemptTimeout(), 250)
+  t.teardown(() => {
+    tcp.setDefaultAutoSelectFamily(true)
+    tcp.setDefaultAutoSelectFamilyAttemptTimeout(250)
+  })
+
+  t.exception(() => tcp.setDefaultAutoSelectFamily('no'), /INVALID_ARGUMENT/)
+  t.exception(() => tcp.setDefaultAutoSelectFamilyAttemptTimeout(0), /INVALID_ARGUMENT/)
+  t.exception(() => tcp.setDefaultAutoSelectFamilyAttemptTimeout(1.5), /INVALID_ARGUMENT/)
+  tcp.setDefaultAutoSelectFamilyAttemptTimeout(5)
+  t.is(tcp.getDefaultAutoSelectFamilyAttemptTimeout(), 10, 'less than 10 is 10, as in Node.js')
+
+  const server = await listen(t, {}, (socket) => socket.destroy())
+  const { port } = server.address()
+  tcp.setDefaultAutoSelectFamily(false)
+  const socket = connect(t, port, 'two.test', {
+    lookup: lookupOf([
+      { address: '127.0.0.2', family: 4 },
+      { address: '127.0.0.1', family: 4 }
+    ])
+  })
+  const [err] = await once(socket, 'error')
+  t.is(err.code, 'ECONNREFUSED', 'the default applies: the first address only')
+
+  t.exception(
+    () => connect(t, port, '127.0.0.1', { autoSelectFamilyAttemptTimeout: -5 }),
+    /INVALID_ARGUMENT/
+  )
 })

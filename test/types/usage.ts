@@ -243,6 +243,12 @@ function sockets() {
   expectType<Socket>(plain.destroySoon())
   expectType<boolean | null>(plain.readableFlowing)
   expectType<number>(plain.bufferSize)
+  expectType<string[] | undefined>(plain.autoSelectFamilyAttemptedAddresses)
+  expectType<boolean>(tcp.getDefaultAutoSelectFamily())
+  tcp.setDefaultAutoSelectFamily(true)
+  expectType<number>(tcp.getDefaultAutoSelectFamilyAttemptTimeout())
+  tcp.setDefaultAutoSelectFamilyAttemptTimeout(250)
+  tcp.createConnection({ port: 1, autoSelectFamily: false, autoSelectFamilyAttemptTimeout: 100 })
   expectType<Server | null>(plain.server)
   expectType<number>(plain.readableLength + plain.writableCorked)
   expectType<boolean>(
