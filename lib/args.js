@@ -39,15 +39,18 @@ exports.host = function host(value) {
   return value
 }
 
-// An IP literal host must be of the family asked for, and of the local
-// address's: no lookup could change that later.
-function sameFamily(host, family, localAddress) {
+// A local address must be of the family asked for, and an IP literal host
+// of the local address's: no lookup could change that later. For a listen()
+// the literal must be of the family asked for too; a connect() uses an IP
+// literal as it is, whatever the family option says (it filters what a
+// lookup answers), as Node.js and the published bare-tcp do.
+function sameFamily(host, family, localAddress, literalOfAnyFamily) {
   if (family === 0 && localAddress === null) return
 
   const literal = ip.isIP(host)
   const local = localAddress === null ? 0 : ip.isIP(localAddress)
 
-  if (literal !== 0 && family !== 0 && literal !== family) {
+  if (!literalOfAnyFamily && literal !== 0 && family !== 0 && literal !== family) {
     throw TCPError.INVALID_HOST(`${host} is not an IPv${family} address`)
   }
   if (local !== 0 && family !== 0 && local !== family) {
@@ -279,12 +282,12 @@ exports.connect = function connect(argv) {
 
   const result = {
     port: exports.port(port),
-    host: exports.host(host === undefined || host === null ? 'localhost' : host),
+    host: exports.host(host === undefined || host === null || host === '' ? 'localhost' : host),
     opts: exports.connectOptions(opts),
     onconnect: exports.callback(onconnect, 'Connect listener')
   }
 
-  sameFamily(result.host, result.opts.family, result.opts.localAddress)
+  sameFamily(result.host, result.opts.family, result.opts.localAddress, true)
 
   return result
 }
@@ -322,7 +325,7 @@ exports.listen = function listen(argv) {
 
   const result = {
     port: exports.port(port === undefined || port === null ? 0 : port),
-    host: exports.host(host === undefined || host === null ? 'localhost' : host),
+    host: exports.host(host === undefined || host === null || host === '' ? 'localhost' : host),
     backlog:
       backlog === undefined || backlog === null
         ? constants.defaults.BACKLOG
@@ -335,7 +338,7 @@ exports.listen = function listen(argv) {
     onlistening: exports.callback(onlistening, 'Listening listener')
   }
 
-  sameFamily(result.host, result.family, null)
+  sameFamily(result.host, result.family, null, false)
 
   return result
 }

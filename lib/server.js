@@ -362,9 +362,10 @@ module.exports = class Server extends EventEmitter {
   }
 }
 
-// Infinity, the published bare-tcp's default and Node.js's, is no limit too.
+// No limit is Infinity, as the published bare-tcp says; 0 is no limit too,
+// as in Node.js.
 function maxConnections(value) {
-  if (value === undefined || value === null) return 0
+  if (value === undefined || value === null) return Infinity
   if (typeof value !== 'number' || !(Number.isInteger(value) || value === Infinity) || value < 0) {
     throw TCPError.INVALID_ARGUMENT('maxConnections must be a non-negative integer or Infinity')
   }

@@ -1255,7 +1255,13 @@ module.exports = class Socket extends Duplex {
   }
 
   _race(list, opts) {
-    const wanted = opts.localAddress !== null ? ip.isIP(opts.localAddress) : opts.family
+    // The family option filters a lookup's answer, not an IP address given.
+    const wanted =
+      opts.localAddress !== null
+        ? ip.isIP(opts.localAddress)
+        : ip.isIP(this._host) === 0
+          ? opts.family
+          : 0
     let usable = wanted === 0 ? list : list.filter((entry) => entry.family === wanted)
 
     // Only addresses of another family than asked for (or than

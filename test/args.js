@@ -21,8 +21,8 @@ test('out of range, fractional and non-numeric ports throw INVALID_PORT', (t) =>
 // An IP literal the addon cannot take: a zone id makes it too long.
 const long = '::1%' + 'a'.repeat(tcp.constants.address.MAX_LENGTH - 3)
 
-test('hosts must be non-empty strings of sane length', (t) => {
-  for (const host of ['', 42, {}, 'a'.repeat(1000), long]) {
+test('hosts must be strings of sane length', (t) => {
+  for (const host of [42, {}, 'a'.repeat(1000), long]) {
     const socket = new tcp.Socket()
     try {
       socket.connect(1, host)
@@ -32,6 +32,19 @@ test('hosts must be non-empty strings of sane length', (t) => {
     }
     socket.destroy()
   }
+})
+
+test('an empty host means localhost, as in Node.js and the published bare-tcp', async (t) => {
+  const server = tcp.createServer((socket) => socket.destroy())
+  await new Promise((resolve) => server.listen(0, '', resolve))
+  t.teardown(() => server.close())
+  t.is(server.address().address, '127.0.0.1', "listen(port, '') listens on localhost")
+
+  const socket = tcp.createConnection(server.address().port, '')
+  socket.on('error', () => {})
+  await new Promise((resolve) => socket.once('connect', resolve))
+  t.is(socket.remoteAddress, '127.0.0.1')
+  socket.destroy()
 })
 
 test('readBufferSize must be an integer between 1 and 2^31-1', (t) => {

@@ -406,6 +406,7 @@ test('getConnections() without a callback throws INVALID_ARGUMENT', async (t) =>
 })
 
 test('maxConnections takes Infinity as no limit', async (t) => {
+  t.is(tcp.createServer().maxConnections, Infinity, 'the default, as the published bare-tcp says')
   const server = await listen(t, { maxConnections: Infinity })
   t.is(server.maxConnections, Infinity)
   server.maxConnections = Infinity
