@@ -26,7 +26,15 @@ import TCPServer, {
 import constants from './lib/constants'
 import TCPError, { TCPSystemError, TCPConnectError, TCPAbortError } from './lib/errors'
 
+/** An IP version, as the published bare-tcp (and bare-dns) name it. */
+type IPFamily = 4 | 6
+
+/** The published bare-tcp's name for the `'drop'` event's argument. */
+type TCPServerDropInfo = TCPServerDrop
+
 export {
+  type IPFamily,
+  type TCPServerDropInfo,
   type TCPSocket,
   TCPSocket as Socket,
   type TCPServer,

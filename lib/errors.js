@@ -5,7 +5,9 @@
 const { describe, quote } = require('./describe')
 
 module.exports = class TCPError extends Error {
-  constructor(msg, code, fn = TCPError, opts) {
+  // The published bare-tcp's signature: the code is the name of the factory
+  // that made the error, or 'TCPError'.
+  constructor(msg, fn = TCPError, code = fn.name, opts) {
     super(`${code}: ${describe(msg)}`, opts)
     this.code = code
 
@@ -17,33 +19,32 @@ module.exports = class TCPError extends Error {
   }
 
   static SOCKET_ALREADY_CONNECTED(msg = 'Socket is already connected or connecting') {
-    return new TCPError(msg, 'SOCKET_ALREADY_CONNECTED', TCPError.SOCKET_ALREADY_CONNECTED)
+    return new TCPError(msg, TCPError.SOCKET_ALREADY_CONNECTED)
   }
 
   static SOCKET_IS_CLOSED(msg = 'Socket is closed') {
-    return new TCPError(msg, 'SOCKET_IS_CLOSED', TCPError.SOCKET_IS_CLOSED)
+    return new TCPError(msg, TCPError.SOCKET_IS_CLOSED)
   }
 
   static SERVER_ALREADY_LISTENING(msg = 'Server is already listening') {
-    return new TCPError(msg, 'SERVER_ALREADY_LISTENING', TCPError.SERVER_ALREADY_LISTENING)
+    return new TCPError(msg, TCPError.SERVER_ALREADY_LISTENING)
   }
 
   static SERVER_IS_CLOSED(msg = 'Server is closed') {
-    return new TCPError(msg, 'SERVER_IS_CLOSED', TCPError.SERVER_IS_CLOSED)
+    return new TCPError(msg, TCPError.SERVER_IS_CLOSED)
   }
 
   static INVALID_ARGUMENT(msg = 'Invalid argument') {
-    return new TCPError(msg, 'INVALID_ARGUMENT', TCPError.INVALID_ARGUMENT)
+    return new TCPError(msg, TCPError.INVALID_ARGUMENT)
   }
 
   static INVALID_HOST(msg = 'Host must be a non-empty string') {
-    return new TCPError(msg, 'INVALID_HOST', TCPError.INVALID_HOST)
+    return new TCPError(msg, TCPError.INVALID_HOST)
   }
 
   static INVALID_PORT(port) {
     return new TCPError(
       `Port must be an integer between 0 and 65535, got ${quote(port)}`,
-      'INVALID_PORT',
       TCPError.INVALID_PORT
     )
   }
@@ -51,12 +52,11 @@ module.exports = class TCPError extends Error {
   static INVALID_FD(fd) {
     return new TCPError(
       `File descriptor must be an integer between 0 and 2147483647, got ${quote(fd)}`,
-      'INVALID_FD',
       TCPError.INVALID_FD
     )
   }
 
   static WRITE_AFTER_END(msg = 'Cannot write after end') {
-    return new TCPError(msg, 'WRITE_AFTER_END', TCPError.WRITE_AFTER_END)
+    return new TCPError(msg, TCPError.WRITE_AFTER_END)
   }
 }

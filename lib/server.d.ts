@@ -14,7 +14,7 @@ import TCPSocket, {
 type TCPServerLookupFunction = (
   hostname: string,
   opts: { family: number },
-  cb: (err: Error | null, address: TCPLookupAddress[] | string, family?: number) => void
+  cb: (err: Error | null, address: TCPLookupAddress[] | string | null, family?: number) => void
 ) => void
 
 /** The socket options (keepAlive, noDelay, timeout, ...) apply to every accepted connection. */

@@ -19,7 +19,7 @@ const {
 // The receiver of a dropped connection's callbacks: it only ever closes.
 const dropped = { _onclose() {} }
 
-module.exports = class Server extends EventEmitter {
+module.exports = class TCPServer extends EventEmitter {
   constructor(opts = {}, onconnection) {
     if (typeof opts === 'function') {
       onconnection = opts

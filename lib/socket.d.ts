@@ -2,6 +2,7 @@ import { Duplex, DuplexEvents } from 'bare-stream'
 import Buffer, { BufferEncoding } from 'bare-buffer'
 import TCPError from './errors'
 import TCPServer from './server'
+import type { IPCAcceptable } from 'bare-pipe'
 
 /** The key of the native handle a connected socket hands to bare-pipe/bare-subprocess IPC: `Symbol.for('bare.ipc.handle')`. */
 declare const ipcHandle: unique symbol
@@ -44,7 +45,7 @@ interface TCPLookupOptions {
 type TCPLookupFunction = (
   hostname: string,
   opts: TCPLookupOptions,
-  cb: (err: Error | null, addresses: TCPLookupAddress[] | string, family?: number) => void
+  cb: (err: Error | null, addresses: TCPLookupAddress[] | string | null, family?: number) => void
 ) => void
 
 /** Anything shaped like an `AbortSignal`. */
@@ -81,7 +82,7 @@ interface TCPOnReadOptions {
 
 /** Options that configure a connected socket, given to `connect()` or `open()`. */
 interface TCPSocketSetupOptions {
-  keepAlive?: boolean
+  keepAlive?: boolean | number
   /** Milliseconds of idleness before the first keep-alive probe; 0 keeps the system's default. */
   keepAliveInitialDelay?: number
   /** Milliseconds between keep-alive probes. */
@@ -163,7 +164,7 @@ type TCPWriteCallback = (err: Error | null) => void
 type TCPChunk = string | ArrayBufferView
 
 interface TCPSocket<M extends TCPSocketEvents = TCPSocketEvents>
-  extends Duplex<M>, AsyncDisposable {
+  extends Duplex<M>, AsyncDisposable, IPCAcceptable {
   // 'close' carries hadError; the other events follow TCPSocketEvents.
   on(name: 'close', fn: (hadError: boolean) => unknown): this
   on<E extends keyof M>(name: E, fn: (...args: M[E]) => unknown): this

@@ -63,7 +63,8 @@ const StreamxDuplex = Object.getPrototypeOf(Duplex.prototype)
 const ipcHandle = Symbol.for('bare.ipc.handle')
 const ipcAccept = Symbol.for('bare.ipc.accept')
 
-module.exports = class Socket extends Duplex {
+// Named as in the published bare-tcp, which error stacks and inspection show.
+module.exports = class TCPSocket extends Duplex {
   constructor(opts = {}) {
     opts = args.options(opts, 'Options')
 

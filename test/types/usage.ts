@@ -22,8 +22,11 @@ import {
   TCPLookupFunction,
   TCPAbortSignal,
   TCPSystemError,
-  TCPCreateConnectionOptions
+  TCPCreateConnectionOptions,
+  IPFamily,
+  TCPServerDropInfo
 } from '../..'
+import type { IPCAcceptable } from 'bare-pipe'
 import constants = require('../../lib/constants')
 import errors = require('../../lib/errors')
 import Buffer from 'bare-buffer'
@@ -243,6 +246,16 @@ function sockets() {
   expectType<Socket>(plain.destroySoon())
   expectType<boolean | null>(plain.readableFlowing)
   expectType<number>(plain.bufferSize)
+  // The published bare-tcp's names and option types.
+  const acceptable: IPCAcceptable = plain
+  const family: IPFamily = 6
+  const dropInfo = (info: TCPServerDropInfo): TCPServerDrop => info
+  tcp.createConnection({ port: 1, keepAlive: 1000 })
+  tcp.createServer({ keepAlive: 1000 })
+  tcp.createConnection({ port: 1, host: 'x.test', lookup: (host, opts, cb) => cb(null, null, 0) })
+  void acceptable
+  void family
+  void dropInfo
   expectType<string[] | undefined>(plain.autoSelectFamilyAttemptedAddresses)
   expectType<boolean>(tcp.getDefaultAutoSelectFamily())
   tcp.setDefaultAutoSelectFamily(true)
