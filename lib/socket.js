@@ -603,8 +603,14 @@ module.exports = class TCPSocket extends Duplex {
     if (this._state & RESET) return this
     this._state |= RESET
 
-    if (this._state & CONNECTING) this.once('connect', () => this.destroy())
-    else this.destroy()
+    if (this._state & CONNECTING) {
+      // A connect that fails takes its listener away with it.
+      const reset = () => this.destroy()
+      this.once('connect', reset)
+      this.once('close', () => this.off('connect', reset))
+    } else {
+      this.destroy()
+    }
 
     return this
   }
@@ -1277,9 +1283,11 @@ module.exports = class TCPSocket extends Duplex {
 
     if (!opts.autoSelectFamily) usable = usable.slice(0, 1)
 
-    // Node.js lists them only for a host name tried with autoSelectFamily.
+    // Node.js lists them only when it races a host name's addresses: with
+    // autoSelectFamily, more than one address, and no family or local
+    // address to hold it to one.
     let attempted = null
-    if (opts.autoSelectFamily && ip.isIP(this._host) === 0) {
+    if (opts.autoSelectFamily && usable.length > 1 && wanted === 0 && ip.isIP(this._host) === 0) {
       attempted = []
       attemptedAddresses.set(this, attempted)
     }

@@ -125,6 +125,16 @@ test("Node.js's autoSelectFamily: the addresses tried are listed; false tries on
   t.alike(attempts, ['127.0.0.2'])
   t.is(first.autoSelectFamilyAttemptedAddresses, undefined)
 
+  const one = connect(t, port, 'one.test', {
+    lookup: lookupOf([{ address: '127.0.0.1', family: 4 }])
+  })
+  await once(one, 'connect')
+  t.is(one.autoSelectFamilyAttemptedAddresses, undefined, 'none for one address, as in Node.js')
+
+  const held = connect(t, port, 'two.test', { lookup, family: 4 })
+  await once(held, 'connect')
+  t.is(held.autoSelectFamilyAttemptedAddresses, undefined, 'none with a family, as in Node.js')
+
   const literal = connect(t, port, '127.0.0.1')
   await once(literal, 'connect')
   t.is(literal.autoSelectFamilyAttemptedAddresses, undefined, 'none for an IP address')

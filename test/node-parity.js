@@ -65,6 +65,7 @@ test('resetAndDestroy() while connecting to nothing fails as the connect does', 
   const [err] = await errored
   t.is(err.code, 'ECONNREFUSED')
   t.alike(await closed, [true])
+  t.is(socket.listenerCount('connect'), 0, 'no reset left waiting for a connect')
 })
 
 test('pauseOnConnect: the socket says it is paused until resumed, as in Node.js', async (t) => {
