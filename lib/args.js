@@ -234,7 +234,7 @@ exports.connectOptions = function connectOptions(opts) {
   return {
     ...exports.socketOptions(opts),
     lookup: exports.callback(opts.lookup, 'Lookup'),
-    hints: opts.hints === undefined || opts.hints === null ? 0 : integer(opts.hints, 'Hints'),
+    hints: opts.hints === undefined || opts.hints === null ? null : integer(opts.hints, 'Hints'),
     family: exports.family(opts.family),
     localAddress,
     localPort:

@@ -34,7 +34,7 @@ interface TCPLookupAddress {
 
 interface TCPLookupOptions {
   family: number
-  hints: number
+  hints: number | null
   all: true
 }
 
@@ -104,7 +104,7 @@ interface TCPSocketConnectOptions extends TCPSocketSetupOptions {
   host?: string
   lookup?: TCPLookupFunction
   /** getaddrinfo hints, passed to `lookup`. */
-  hints?: number
+  hints?: number | null
   /** Use only IPv4 (4) or only IPv6 (6) addresses; 0 for both. */
   family?: 0 | 4 | 6 | 'IPv4' | 'IPv6'
   /** Bind to this local address before connecting. */

@@ -179,11 +179,26 @@ test('a custom lookup receives family and hints and may answer one address', asy
 
   const socket = connect(t, server.address().port, 'example.test', {
     family: 4,
-    hints: 0,
+    hints: 32,
     lookup(host, opts, cb) {
       t.is(host, 'example.test')
       t.is(opts.family, 4)
-      t.is(opts.hints, 0)
+      t.is(opts.hints, 32)
+      cb(null, '127.0.0.1', 4)
+    }
+  })
+
+  await once(socket, 'connect')
+  t.is(socket.remoteAddress, '127.0.0.1')
+})
+
+test('hints default to null, as a lookup is given them', async (t) => {
+  const server = await echoServer(t)
+
+  const socket = connect(t, server.address().port, 'example.test', {
+    lookup(host, opts, cb) {
+      t.is(opts.hints, null)
+      t.is(opts.family, 0)
       cb(null, '127.0.0.1', 4)
     }
   })

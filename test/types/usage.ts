@@ -104,7 +104,7 @@ function sockets() {
   const lookup: TCPLookupFunction = (hostname, opts, cb) => {
     expectType<string>(hostname)
     expectType<number>(opts.family)
-    expectType<number>(opts.hints)
+    expectType<number | null>(opts.hints)
     cb(null, [{ address: '127.0.0.1', family: 4 }])
     cb(null, '127.0.0.1', 4)
     cb(new Error('nope'), [])
