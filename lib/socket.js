@@ -17,6 +17,7 @@ const ip = require('./ip')
 const TCPError = require('./errors')
 const SystemErrors = require('./system-errors')
 const Connector = require('./connector')
+const lazyQueue = require('./queue')
 const { quote } = require('./describe')
 const {
   state: { CONNECTING, CONNECTED, READING, CLOSING, CLOSED, UNREFED },
@@ -84,6 +85,12 @@ module.exports = class TCPSocket extends Duplex {
 
     super({ eagerOpen, highWaterMark: readableHighWaterMark })
 
+    // streamx listens for 'newListener' on every stream, to learn of 'data',
+    // 'readable' and 'drain' listeners; emit() calls that function instead,
+    // which spares every socket a listener list of its own (~250 bytes).
+    if (streamNewListener === null) [streamNewListener = null] = this.listeners('newListener')
+    if (streamNewListener !== null) this.removeListener('newListener', streamNewListener)
+
     this._writableState.highWaterMark = writableHighWaterMark
 
     // streamx's read and destroy hooks, set here rather than defined as
@@ -96,6 +103,9 @@ module.exports = class TCPSocket extends Duplex {
     // would otherwise shrink to 0 inside the queue and upset its accounting.
     this._writableState.byteLength = chunkLength
     this._readableState.byteLength = queuedLength
+
+    this._readableState.queue = lazyQueue(this._readableState.queue)
+    this._writableState.queue = lazyQueue(this._writableState.queue)
 
     // Each field costs every open socket its slot (and more in resident
     // memory as the heap grows), so flags share _state, and what most sockets
@@ -1605,9 +1615,12 @@ module.exports = class TCPSocket extends Duplex {
   // either path owed.
   emit(name, ...argv) {
     if (name === 'drain') this._state &= ~DRAIN_OWED
-    // As in Node.js, a 'readable' consumer asks for data: it ends a pause
-    // on connect, as resume(), pipe() and read() do.
-    else if (name === 'newListener' && argv[0] === 'readable') this._endPauseOnConnect()
+    else if (name === 'newListener') {
+      if (streamNewListener !== null) streamNewListener.call(this, argv[0], argv[1])
+      // As in Node.js, a 'readable' consumer asks for data: it ends a pause
+      // on connect, as resume(), pipe() and read() do.
+      if (argv[0] === 'readable') this._endPauseOnConnect()
+    }
     // Without half-open, our side ends once the peer's end has been
     // delivered, after the 'end' listeners, as in Node.js.
     else if (name === 'end' && (this._state & ALLOW_HALF_OPEN) === 0) {
@@ -1791,6 +1804,9 @@ function streamRead(cb) {
 
 // Kept beside the socket rather than in it: most sockets never connect to a
 // host name, and a field would cost every one of them.
+// streamx's own 'newListener' listener, the same function for every stream.
+let streamNewListener = null
+
 const attemptedAddresses = new WeakMap()
 
 // Sockets with corked writes: one microtask flushes them all.

@@ -273,3 +273,23 @@ test("'data' goes through the socket's emit, so a wrapped emit sees it", async (
   t.is(received.toString(), 'seen')
   t.is(seen.join(''), 'seen', 'the wrapper saw every data event')
 })
+
+test("removeAllListeners() leaves the socket able to learn of later 'data' listeners, and of the program's 'newListener'", async (t) => {
+  const server = await listen(t, {}, (socket) => {
+    socket.on('error', () => {})
+    socket.end('after removeAllListeners')
+  })
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  socket.on('error', () => {})
+  socket.removeAllListeners()
+
+  const added = []
+  socket.on('newListener', (name) => added.push(name))
+
+  const chunks = []
+  socket.on('data', (data) => chunks.push(data))
+  await once(socket, 'end')
+
+  t.is(Buffer.concat(chunks).toString(), 'after removeAllListeners')
+  t.alike(added, ['data', 'end'], "the program's 'newListener' saw each listener added")
+})
