@@ -28,8 +28,8 @@ interface TCPAbortError extends Error {
 
 /** Misuse errors, thrown synchronously: `err.name === 'TCPError'`, `err.message` is `CODE: explanation`. */
 declare class TCPError extends Error {
-  /** As in the published bare-tcp: the code is `fn`'s name (a factory below), or `'TCPError'`. */
-  constructor(msg: string, fn?: Function, code?: string, opts?: ErrorOptions)
+  /** As in the published bare-tcp: the code is `code` when given, else `fn`'s name (a factory below), else `'TCPError'`. */
+  constructor(msg: string, fn?: Function | null, code?: string, opts?: ErrorOptions)
 
   readonly name: 'TCPError'
   readonly code: string

@@ -7,7 +7,10 @@ const { describe, quote } = require('./describe')
 module.exports = class TCPError extends Error {
   // The published bare-tcp's signature: the code is the name of the factory
   // that made the error, or 'TCPError'.
-  constructor(msg, fn = TCPError, code = fn.name, opts) {
+  constructor(msg, fn, code, opts) {
+    if (typeof fn !== 'function') fn = TCPError
+    if (code === undefined) code = fn.name
+
     super(`${code}: ${describe(msg)}`, opts)
     this.code = code
 

@@ -23,11 +23,15 @@ interface TCPServerOptions extends TCPSocketSetupOptions {
   readBufferSize?: number
   /** As for sockets. Default true. */
   allowHalfOpen?: boolean
-  /** Both high-water marks of every accepted socket, in bytes. */
+  /** Both high-water marks of every accepted socket, in bytes; wins over the two below. */
   highWaterMark?: number
-  /** Do not read from a new connection until `socket.resume()`. */
+  /** The readable high-water mark of every accepted socket, in bytes. */
+  readableHighWaterMark?: number
+  /** The writable high-water mark of every accepted socket, in bytes. */
+  writableHighWaterMark?: number
+  /** Do not read from a new connection until the program reads (`resume()`, `pipe()`, `read()`, a `'readable'` listener). */
   pauseOnConnect?: boolean
-  /** Connections past this many are closed at once, with a `'drop'` event; 0 (the default) for no limit. */
+  /** Connections past this many are closed at once, with a `'drop'` event; `Infinity` (the default) or 0 for no limit. */
   maxConnections?: number
 }
 
@@ -75,7 +79,7 @@ interface TCPServer<M extends TCPServerEvents = TCPServerEvents>
   readonly closing: boolean
   /** The accepted sockets that have not closed yet. */
   readonly connections: Set<TCPSocket>
-  /** Connections past this many are closed at once, with a `'drop'` event; 0 for no limit. */
+  /** Connections past this many are closed at once, with a `'drop'` event; `Infinity` (the default) or 0 for no limit. */
   maxConnections: number
 
   listen(

@@ -40,7 +40,8 @@ module.exports = class TCPServer extends EventEmitter {
 
     this._readBufferSize = args.readBufferSize(opts.readBufferSize)
     this._allowHalfOpen = args.flag(opts.allowHalfOpen) ?? true
-    this._highWaterMark = args.highWaterMark(opts, 'highWaterMark', null)
+    this._readableHighWaterMark = args.highWaterMark(opts, 'readableHighWaterMark', null)
+    this._writableHighWaterMark = args.highWaterMark(opts, 'writableHighWaterMark', null)
     this._socketOptions = {
       ...args.socketOptions(opts),
       pauseOnConnect: args.flag(opts.pauseOnConnect) ?? false
@@ -249,7 +250,8 @@ module.exports = class TCPServer extends EventEmitter {
     const socket = new Socket({
       readBufferSize: this._readBufferSize,
       allowHalfOpen: this._allowHalfOpen,
-      highWaterMark: this._highWaterMark
+      readableHighWaterMark: this._readableHighWaterMark,
+      writableHighWaterMark: this._writableHighWaterMark
     })
 
     try {

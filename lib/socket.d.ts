@@ -110,7 +110,7 @@ interface TCPSocketConnectOptions extends TCPSocketSetupOptions {
   /** Bind to this local address before connecting. */
   localAddress?: string
   /** Bind to this local port before connecting. */
-  localPort?: number
+  localPort?: number | string
   /** Aborting it destroys the socket with an `AbortError` (`code` `'ABORT_ERR'`) whose `cause` is the signal's reason. */
   signal?: TCPAbortSignal
   /** Milliseconds to wait on one address before also trying the next. Default 250. */
@@ -284,7 +284,7 @@ interface TCPSocket<M extends TCPSocketEvents = TCPSocketEvents>
   end(data: TCPChunk, cb?: TCPWriteCallback): this
 
   destroy(err?: Error | null): this
-  /** Close with a TCP RST instead of a FIN, discarding unsent data; on a socket that is not connected, destroy it with `SOCKET_IS_CLOSED`. */
+  /** Close with a TCP RST instead of a FIN, discarding unsent data; a connecting socket is reset right after its `'connect'` listeners, one neither connecting nor connected is destroyed with `SOCKET_IS_CLOSED`. */
   resetAndDestroy(): this
   /** End our side, and destroy the socket once it has finished. */
   destroySoon(): this

@@ -264,10 +264,11 @@ module.exports = class TCPSocket extends Duplex {
     return this._readableState.buffered
   }
 
-  // null until the program reads or pauses, as in Node.js; false for a
-  // socket accepted with pauseOnConnect until it is resumed.
+  // null until the program reads or pauses, as in Node.js; false while
+  // paused (a 'data' listener added after pause() starts the flow again
+  // here) and for a socket accepted with pauseOnConnect until it is resumed.
   get readableFlowing() {
-    if (this._state & (PAUSED | PAUSE_ON_CONNECT)) return false
+    if (this.isPaused()) return false
     return Readable.isPaused(this) ? null : true
   }
 
@@ -342,7 +343,7 @@ module.exports = class TCPSocket extends Duplex {
   // Bytes written by the user that have not reached the kernel yet.
   get writableLength() {
     // Nothing left will reach the kernel, as in Node.js.
-    if (this.destroyed) return 0
+    if (this.destroying) return 0
 
     const waiting = this._waitingBatch === null ? 0 : batchLength(this._waitingBatch.batch)
     return this._writableState.buffered + this._corkedBytes + waiting + this._currentCounters()[2]
@@ -1258,36 +1259,48 @@ module.exports = class TCPSocket extends Duplex {
           }))
           .filter((entry) => entry.family !== 0)
 
-    if (list.length === 0) {
-      const wrapped = SystemErrors.lookupFailed(err || { code: 'ENOTFOUND' }, this._host)
+    // Only addresses of another family than asked for (or than
+    // localAddress's): as getaddrinfo says for such a name, not found.
+    const wanted = this._wantedFamily(opts)
+    const usable = wanted === 0 ? list : list.filter((entry) => entry.family === wanted)
+
+    if (usable.length === 0) {
+      const wrapped =
+        list.length === 0
+          ? SystemErrors.lookupFailed(err || { code: 'ENOTFOUND' }, this._host)
+          : this._noAddressOf(wanted)
       this.emit('lookup', wrapped, undefined, undefined, this._host)
       return this.destroy(wrapped)
     }
 
-    for (const entry of list) this.emit('lookup', null, entry.address, entry.family, this._host)
+    for (const entry of usable) this.emit('lookup', null, entry.address, entry.family, this._host)
 
     if (this.destroying) return
 
-    this._race(list, opts)
+    this._race(usable, opts)
+  }
+
+  // The family option filters a lookup's answer, not an IP address given;
+  // a local address holds the connection to its own family.
+  _wantedFamily(opts) {
+    if (opts.localAddress !== null) return ip.isIP(opts.localAddress)
+    return ip.isIP(this._host) === 0 ? opts.family : 0
+  }
+
+  _noAddressOf(family) {
+    return SystemErrors.lookupFailed(
+      { code: 'ENOTFOUND', message: `${this._host} has no IPv${family} address` },
+      this._host
+    )
   }
 
   _race(list, opts) {
-    // The family option filters a lookup's answer, not an IP address given.
-    const wanted =
-      opts.localAddress !== null
-        ? ip.isIP(opts.localAddress)
-        : ip.isIP(this._host) === 0
-          ? opts.family
-          : 0
+    const wanted = this._wantedFamily(opts)
     let usable = wanted === 0 ? list : list.filter((entry) => entry.family === wanted)
 
-    // Only addresses of another family than asked for (or than
-    // localAddress's): as getaddrinfo says for such a name, not found.
+    // An IP address of another family than localAddress's.
     if (usable.length === 0) {
-      const err = SystemErrors.lookupFailed(
-        { code: 'ENOTFOUND', message: `${this._host} has no IPv${wanted} address` },
-        this._host
-      )
+      const err = this._noAddressOf(wanted)
       return queueMicrotask(() => this.destroy(err))
     }
 

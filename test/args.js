@@ -106,6 +106,12 @@ test('misuse errors are TCPErrors with a code', (t) => {
 
   t.is(tcp.errors.INVALID_ARGUMENT().message, 'INVALID_ARGUMENT: Invalid argument')
 
+  t.is(new tcp.errors('m').code, 'TCPError')
+  t.is(new tcp.errors('m', tcp.errors.INVALID_PORT).code, 'INVALID_PORT', "the factory's name")
+  t.is(new tcp.errors('m', tcp.errors.INVALID_PORT, 'MINE').code, 'MINE', 'a code given wins')
+  t.is(new tcp.errors('m', null).code, 'TCPError', 'fn not a function')
+  t.is(new tcp.errors('m', 'nonsense').message, 'TCPError: m')
+
   t.exception(() => new tcp.Socket().connect({ port: 1, localAddress: long }), /INVALID_HOST/)
 })
 

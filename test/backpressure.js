@@ -235,6 +235,19 @@ test('high-water marks: 64 KiB for writes and 16 KiB for reads unless set, per s
   t.is(client.readableHighWaterMark, 16384)
   t.is(accepted.writableHighWaterMark, 2048)
   t.is(accepted.readableHighWaterMark, 2048)
+
+  let sided = null
+  const perSide = await listen(
+    t,
+    { readableHighWaterMark: 100, writableHighWaterMark: 200 },
+    (socket) => (sided = socket)
+  )
+  const other = connect(t, perSide.address().port, '127.0.0.1')
+  await once(other, 'connect')
+  while (sided === null) await sleep(5)
+
+  t.is(sided.readableHighWaterMark, 100, "a server's per-side marks reach its sockets")
+  t.is(sided.writableHighWaterMark, 200)
 })
 
 test('write() returns false at the writable high-water mark, in every queue, and drain follows', async (t) => {

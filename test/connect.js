@@ -135,7 +135,10 @@ test('a lookup with no usable address emits lookup with ENOTFOUND; only addresse
     family: 6,
     lookup: (host, opts, cb) => cb(null, [{ address: '127.0.0.1', family: 4 }])
   })
+  const lookups = []
+  socket.on('lookup', (...argv) => lookups.push(argv))
   const [err] = await once(socket, 'error')
+  t.alike(lookups, [[err, undefined, undefined, 'v4only.test']], "only 'lookup' with the error")
   t.is(err.code, 'ENOTFOUND')
   t.is(err.message, 'getaddrinfo ENOTFOUND v4only.test')
   t.is(err.cause.message, 'v4only.test has no IPv6 address')

@@ -213,6 +213,10 @@ test('writableLength counts bytes not yet in the kernel', async (t) => {
     `${socket.writableLength} bytes pending`
   )
   t.ok(peer)
+
+  socket.destroy()
+  t.is(socket.writableLength, 0, 'none of it will reach the kernel once destroy() is called')
+  t.is(socket.bufferSize, 0)
 })
 
 test('Symbol.asyncDispose closes sockets and servers', async (t) => {
@@ -283,6 +287,14 @@ test("Node.js's stream state: readableEnded, readableLength, readableFlowing, is
   socket.resume()
   t.is(socket.isPaused(), false)
   t.is(socket.readableFlowing, true)
+
+  socket.pause()
+  t.is(socket.readableFlowing, false)
+  const onData = () => {}
+  socket.on('data', onData)
+  t.is(socket.isPaused(), false, "a 'data' listener starts the flow again")
+  t.is(socket.readableFlowing, true, 'and readableFlowing says so')
+  socket.off('data', onData)
 
   socket.cork()
   t.is(socket.writableCorked, 1)
