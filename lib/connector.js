@@ -72,64 +72,83 @@ module.exports = class Connector {
     this._socket._onconnected(handle, entry.address, entry.family)
   }
 
+  // An attempt that fails at once hands its turn to the next address: a
+  // loop rather than a recursion, however many addresses fail so.
   _startNext() {
     this._clearTimer()
 
-    if (this._next >= this._addresses.length) return
-
     const socket = this._socket
-    const { address, family } = this._addresses[this._next++]
 
-    if (this._attempted !== null) this._attempted.push(address + ':' + this._port)
-    socket.emit('connectionAttempt', address, this._port, family)
-    if (this._done || socket.destroying) return
+    while (this._next < this._addresses.length) {
+      const { address, family } = this._addresses[this._next++]
 
-    let handle = null
+      if (this._attempted !== null) this._attempted.push(address + ':' + this._port)
+      socket.emit('connectionAttempt', address, this._port, family)
+      if (this._done || socket.destroying) return
 
-    try {
-      handle = binding.init(socket, socket._readBufferSize)
-      if (socket._isUnrefed()) binding.ref(handle, false)
+      let handle = null
 
-      if (this._localAddress !== null || this._localPort !== 0) {
-        const local =
-          this._localAddress !== null ? this._localAddress : family === 6 ? '::' : '0.0.0.0'
-        try {
-          binding.bind(handle, local, this._localPort)
-        } catch (err) {
-          // Named by the local end, as in Node.js.
-          throw SystemErrors.withAddress(err, local, this._localPort || undefined)
+      try {
+        handle = binding.init(socket, socket._readBufferSize)
+        if (socket._isUnrefed()) binding.ref(handle, false)
+
+        if (this._localAddress !== null || this._localPort !== 0) {
+          const local =
+            this._localAddress !== null ? this._localAddress : family === 6 ? '::' : '0.0.0.0'
+          try {
+            binding.bind(handle, local, this._localPort)
+          } catch (err) {
+            // Named by the local end, as in Node.js.
+            throw SystemErrors.withAddress(err, local, this._localPort || undefined)
+          }
         }
+
+        binding.connect(handle, address, this._port)
+      } catch (err) {
+        if (handle !== null) binding.close(handle)
+        if (!this._record({ address, family }, err)) return
+        continue
       }
 
-      binding.connect(handle, address, this._port)
-    } catch (err) {
-      if (handle !== null) binding.close(handle)
-      return this._failed({ address, family }, err)
+      this._attempts.push(handle, address, family)
+
+      if (this._next < this._addresses.length) {
+        this._timer = setTimeout(() => this._startNext(), this._delay)
+        this._timer.unref()
+      }
+
+      return
     }
 
-    this._attempts.push(handle, address, family)
-
-    if (this._next < this._addresses.length) {
-      this._timer = setTimeout(() => this._startNext(), this._delay)
-      this._timer.unref()
-    }
+    this._failIfLast()
   }
 
   _failed(entry, err) {
+    if (!this._record(entry, err)) return
+
+    // A failure hands its turn to the next address at once.
+    if (this._next < this._addresses.length) this._startNext()
+    else this._failIfLast()
+  }
+
+  // False when the race is over, or the socket going, once it is told.
+  _record(entry, err) {
     const socket = this._socket
 
     err = SystemErrors.withAddress(err, entry.address, this._port)
     this._errors.push(err)
 
     socket.emit('connectionAttemptFailed', entry.address, this._port, entry.family, err)
-    if (this._done || socket.destroying) return
+    return !this._done && !socket.destroying
+  }
 
-    // A failure hands its turn to the next address at once.
-    if (this._next < this._addresses.length) return this._startNext()
-    if (this._attempts.length > 0) return
+  // The connect fails once no address is left to try and none is running.
+  _failIfLast() {
+    if (this._done || this._attempts.length > 0) return
 
     this._done = true
 
+    const socket = this._socket
     const errors = this._errors
     socket._onconnectfailed(
       errors.length === 1 ? errors[0] : SystemErrors.connectFailed(socket._host, this._port, errors)

@@ -368,6 +368,8 @@ module.exports = class TCPSocket extends Duplex {
   // 'connect' follows after accept() returns, so that listeners added then
   // hear it, as with open().
   [ipcAccept]() {
+    this._checkUnconnected()
+
     try {
       binding.adopt(this._handle)
     } catch (err) {
@@ -389,6 +391,7 @@ module.exports = class TCPSocket extends Duplex {
     const { port, host, opts, onconnect } = args.connect(argv)
 
     this._checkUnconnected()
+    this._releaseIpcHandle()
     this._configure(opts)
 
     if (onconnect) this.once('connect', onconnect)
@@ -456,6 +459,7 @@ module.exports = class TCPSocket extends Duplex {
     onconnect = args.callback(onconnect, 'Connect listener')
 
     this._checkUnconnected()
+    this._releaseIpcHandle()
     this._configure(opts)
 
     const handle = binding.init(this, this._readBufferSize)
@@ -741,6 +745,11 @@ module.exports = class TCPSocket extends Duplex {
       throw TCPError.INVALID_ARGUMENT('Chunk must be a string, a Buffer or a typed array')
     }
 
+    const length = byteLengthOf(chunk)
+    if (length === -1) {
+      throw TCPError.INVALID_ARGUMENT('Chunk is a view of a detached or shrunk buffer')
+    }
+
     if (this._state & WRITABLE_ENDED || this.destroying) {
       if (cb) {
         this._callBackInOrder(
@@ -754,7 +763,7 @@ module.exports = class TCPSocket extends Duplex {
 
     // Nothing to send: no queue for it to wait in (the stream's loses count
     // of an empty chunk behind others), only its place among the callbacks.
-    if (chunk.byteLength === 0) {
+    if (length === 0) {
       if (cb) this._callBackInOrder(cb, null, false)
       const { buffered, highWaterMark } = this._writableState
       return (this._state & DRAIN_OWED) === 0 && (buffered === 0 || buffered < highWaterMark)
@@ -766,16 +775,12 @@ module.exports = class TCPSocket extends Duplex {
         this._sentTurn !== binding.turn.count &&
         (this._state & USER_CORKED) === 0
       ) {
-        return this._sendNow(chunk, cb)
+        return this._sendNow(chunk, length, cb)
       }
-      return this._cork(chunk, cb)
+      return this._cork(chunk, length, cb)
     }
 
-    const flushed = StreamxDuplex.write.call(this, {
-      chunk,
-      encoding: 'buffer',
-      length: chunk.byteLength
-    })
+    const flushed = StreamxDuplex.write.call(this, { chunk, encoding: 'buffer', length })
 
     // The stream emits its own 'drain' for this: one is enough. When it took
     // the write, the bytes still in flight ahead of its queue count too.
@@ -982,7 +987,7 @@ module.exports = class TCPSocket extends Duplex {
   // corked write. Writes after it in the same turn are corked and leave
   // together, so a burst costs two syscalls: its first write's and the
   // batch's.
-  _sendNow(chunk, cb) {
+  _sendNow(chunk, length, cb) {
     this._sentTurn = binding.turn.count
 
     const seq = ++this._written
@@ -990,14 +995,14 @@ module.exports = class TCPSocket extends Duplex {
 
     this._send(chunk, seq, true)
 
-    if ((this._state & DIRECT_WRITE) === 0 || chunk.byteLength < this._writableState.highWaterMark)
+    if ((this._state & DIRECT_WRITE) === 0 || length < this._writableState.highWaterMark)
       return (this._state & DRAIN_OWED) === 0
 
     this._state |= NEED_DRAIN
     return false
   }
 
-  _cork(chunk, cb) {
+  _cork(chunk, length, cb) {
     const seq = ++this._written
     if (cb) this._addWriteCallback(seq, cb)
 
@@ -1007,7 +1012,7 @@ module.exports = class TCPSocket extends Duplex {
     }
 
     this._corked.push(chunk)
-    this._corkedBytes += chunk.byteLength
+    this._corkedBytes += length
     this._corkedSeq = seq
 
     if (this._corkedBytes < this._writableState.highWaterMark) {
@@ -1223,6 +1228,15 @@ module.exports = class TCPSocket extends Duplex {
   _checkUnconnected() {
     if (this.destroying) throw TCPError.SOCKET_IS_CLOSED()
     if (this._state & (CONNECTING | CONNECTED)) throw TCPError.SOCKET_ALREADY_CONNECTED()
+  }
+
+  // An unconnected socket has a handle only when the IPC getter made one for
+  // a transfer that did not come; a connect or open makes its own.
+  _releaseIpcHandle() {
+    if (this._handle === null) return
+    const handle = this._handle
+    this._handle = null
+    binding.close(handle)
   }
 
   // Records the socket options; they reach the kernel in _onconnected().
@@ -1869,9 +1883,9 @@ function gather(chunks, bytes) {
 
   for (let i = 0; i < count; i++) {
     const chunk = chunks[i]
-    const length = chunk.byteLength
+    const length = byteLengthOf(chunk)
     // Detached or resized since it was written: the addon decides.
-    if (length === 0 || offset + length > bytes) return chunks
+    if (length <= 0 || offset + length > bytes) return chunks
 
     if (chunk instanceof Uint8Array) {
       // A subclass may claim more bytes than it has (a byteLength getter of
@@ -1889,6 +1903,17 @@ function gather(chunks, bytes) {
   }
 
   return offset === bytes ? gathered : chunks
+}
+
+// A view's length, or -1 for a DataView whose buffer was detached or shrunk
+// below it (its getter throws; a typed array's says 0), or a subclass whose
+// getter throws.
+function byteLengthOf(view) {
+  try {
+    return view.byteLength
+  } catch {
+    return -1
+  }
 }
 
 function copyInto(target, chunk, offset) {
@@ -1915,7 +1940,7 @@ function bytesOf(chunk, length) {
 function writev(handle, chunks) {
   if (chunks instanceof Uint8Array) {
     const written = binding.write(handle, chunks)
-    if (written === chunks.byteLength) return undefined
+    if (written >= 0 && written === byteLengthOf(chunks)) return undefined
     if (written < 0 && written !== WRITE_SLOW) throw binding.writeError(written)
     if (written > 0) chunks = chunks.subarray(written)
   }

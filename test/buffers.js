@@ -201,6 +201,56 @@ test('a buffer detached before write() is refused with a code, nothing of it sen
   else t.is(outcome, null, 'or wrote nothing, successfully')
 })
 
+test('a DataView whose buffer is detached or shrunk: write() and end() throw INVALID_ARGUMENT', async (t) => {
+  const server = await replyServer(t)
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+
+  const detached = new ArrayBuffer(8)
+  const view = new DataView(detached)
+  detached.transfer()
+
+  const resizable = new ArrayBuffer(8, { maxByteLength: 16 })
+  const window = new DataView(resizable, 4, 4)
+  resizable.resize(2)
+
+  for (const chunk of [view, window]) {
+    t.exception(() => socket.write(chunk), /INVALID_ARGUMENT/)
+    t.exception(() => socket.end(chunk), /INVALID_ARGUMENT/)
+  }
+
+  socket.end('still usable')
+  t.is((await collect(socket)).toString(), 'still usable')
+})
+
+test('a DataView detached while its write waits in the cork: its batch fails with a code, never success', async (t) => {
+  const server = await replyServer(t)
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+
+  const results = {}
+  const errors = []
+  socket.on('error', (err) => errors.push(err))
+  const closed = once(socket, 'close')
+
+  socket.write('a', (err) => (results.a = err))
+  socket.write('b', (err) => (results.b = err))
+  const buffer = new ArrayBuffer(8)
+  socket.write(new DataView(buffer), (err) => (results.view = err))
+  buffer.transfer()
+
+  socket.resume()
+  await closed
+
+  t.is(results.a, null, 'the first write left at once')
+  t.is(results.b && results.b.code, 'INVALID_ARGUMENT', 'the batch it was in failed')
+  t.is(results.view && results.view.code, 'INVALID_ARGUMENT')
+  t.alike(
+    errors.map((err) => err.code),
+    ['INVALID_ARGUMENT']
+  )
+})
+
 test('a buffer detached while it waits for the connection: an error with a code, no crash', async (t) => {
   const run = await runBare(t, 'detach.js', ['queued'])
   t.is(run.signal, null, 'no crash')

@@ -171,3 +171,23 @@ test("Node.js's defaults: get/setDefaultAutoSelectFamily[AttemptTimeout]()", asy
     /INVALID_ARGUMENT/
   )
 })
+
+test('thousands of addresses that each fail at once end in one error, without deep recursion', async (t) => {
+  const addresses = Array.from({ length: 6000 }, () => ({ address: '127.0.0.1', family: 4 }))
+  const socket = tcp.connect({
+    host: 'many.test',
+    port: 9,
+    // Not an address of this machine: every bind() fails during the call.
+    localAddress: '192.0.2.1',
+    lookup: (host, opts, cb) => cb(null, addresses)
+  })
+
+  let failures = 0
+  socket.on('connectionAttemptFailed', () => failures++)
+  const closed = once(socket, 'close')
+  const [err] = await once(socket, 'error')
+  await closed
+
+  t.is(failures, 6000, 'every address was tried')
+  t.is(err.code, 'EADDRNOTAVAIL')
+})

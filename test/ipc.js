@@ -50,6 +50,31 @@ test('a connecting socket has no IPC handle to give, and leaves none behind', as
   t.alike(Buffer.from(handle), Buffer.from(socket._handle), "the same memory as the socket's own")
 })
 
+test('a handle the IPC getter made for a transfer that did not come is closed when the socket connects', async (t) => {
+  const result = await fixtureResult(t, 'ipc-handle-unused.js', [], { flags: ['--expose-gc'] })
+  if (!result) return
+  t.is(result.connected, result.count, 'each socket connected on a handle of its own')
+  t.is(result.collected, result.count, 'and each was collected once closed and dropped')
+  t.alike(result.errors, [])
+})
+
+test("the IPC accept hook refuses a socket that is connected or connecting, so 'connect' comes once", async (t) => {
+  const server = await listen(t)
+  const socket = tcp.createConnection(server.address().port, '127.0.0.1')
+  t.teardown(() => socket.destroy())
+
+  t.exception(() => socket[Symbol.for('bare.ipc.accept')](), /SOCKET_ALREADY_CONNECTED/)
+
+  let connects = 0
+  socket.on('connect', () => connects++)
+  await once(socket, 'connect')
+  t.exception(() => socket[Symbol.for('bare.ipc.accept')](), /SOCKET_ALREADY_CONNECTED/)
+
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.is(connects, 1)
+  t.is(socket.readyState, 'open')
+})
+
 test('an IPC handle detached by its receiver and collected leaves the socket working', async (t) => {
   const result = await fixtureResult(t, 'detach-handle.js', ['ipc'], { flags: ['--expose-gc'] })
   if (!result) return
