@@ -269,7 +269,9 @@ module.exports = class TCPSocket extends Duplex {
   // here) and for a socket accepted with pauseOnConnect until it is resumed.
   get readableFlowing() {
     if (this.isPaused()) return false
-    return Readable.isPaused(this) ? null : true
+    if (!Readable.isPaused(this)) return true
+    // A 'readable' consumer reads without flowing, as in Node.js.
+    return this.listenerCount('readable') > 0 ? false : null
   }
 
   get writableEnded() {
@@ -601,7 +603,12 @@ module.exports = class TCPSocket extends Duplex {
   }
 
   // Returns the socket, as in Node.js.
+  // Writes of this turn still corked leave first, as they would have in
+  // Node.js, where every write reaches the kernel during the call: the peer
+  // gets what the kernel takes before the close. What cork() holds is
+  // dropped, as there.
   destroy(err) {
+    if (this._corked !== null && !this.destroying) this._flush()
     super.destroy(err)
     return this
   }

@@ -208,3 +208,52 @@ test('writing into a reset connection reports the error to the write callback', 
   t.ok(socket.destroyed || socket.destroying)
   t.ok(tcp)
 })
+
+test('writes made in the same turn as destroy() reach the peer first, as in Node.js; what cork() holds does not', async (t) => {
+  let received = ''
+  const ended = new Promise((resolve) => {
+    listen(t, {}, (socket) => {
+      socket.on('error', () => {})
+      socket.on('data', (data) => (received += data))
+      socket.on('end', () => {
+        socket.end()
+        resolve()
+      })
+    }).then((server) => {
+      const socket = connect(t, server.address().port, '127.0.0.1')
+      socket.on('connect', () => {
+        const results = []
+        socket.write('a', (err) => results.push(err))
+        socket.write('b', (err) => results.push(err))
+        socket.write('c', (err) => results.push(err))
+        socket.destroy()
+        socket.on('close', () =>
+          t.alike(results, [null, null, null], 'each write reached the kernel')
+        )
+      })
+    })
+  })
+  await ended
+  t.is(received, 'abc')
+
+  let heldReceived = ''
+  const heldEnded = new Promise((resolve) => {
+    listen(t, {}, (socket) => {
+      socket.on('error', () => {})
+      socket.on('data', (data) => (heldReceived += data))
+      socket.on('end', () => {
+        socket.end()
+        resolve()
+      })
+    }).then((server) => {
+      const socket = connect(t, server.address().port, '127.0.0.1')
+      socket.on('connect', () => {
+        socket.cork()
+        socket.write('held', (err) => t.is(err && err.code, 'SOCKET_IS_CLOSED'))
+        socket.destroy()
+      })
+    })
+  })
+  await heldEnded
+  t.is(heldReceived, '', 'corked by the program: dropped with an error')
+})

@@ -276,6 +276,10 @@ test("Node.js's stream state: readableEnded, readableLength, readableFlowing, is
 
   t.is(socket.readableFlowing, null, 'nobody reads yet')
   t.is(socket.isPaused(), false)
+  const onReadable = () => {}
+  socket.on('readable', onReadable)
+  t.is(socket.readableFlowing, false, "a 'readable' consumer reads without flowing")
+  socket.off('readable', onReadable)
   socket.pause()
   t.is(socket.isPaused(), true, 'paused by pause()')
   t.is(socket.readableFlowing, false)
