@@ -88,7 +88,7 @@ module.exports = class TCPSocket extends Duplex {
     // streamx listens for 'newListener' on every stream, to learn of 'data',
     // 'readable' and 'drain' listeners; emit() calls that function instead,
     // which spares every socket a listener list of its own (~250 bytes).
-    if (streamNewListener === null) [streamNewListener = null] = this.listeners('newListener')
+    if (streamNewListener === null) streamNewListener = this.listeners('newListener')[0] || null
     if (streamNewListener !== null) this.removeListener('newListener', streamNewListener)
 
     this._writableState.highWaterMark = writableHighWaterMark
