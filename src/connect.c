@@ -149,6 +149,13 @@ bare_tcp_bind(js_env_t *env, js_callback_info_t *info) {
  * records its peer. Fails, leaving the state alone, when the descriptor is
  * not a connected TCP socket.
  */
+static void
+bare_tcp__mark_connected(bare_tcp_t *handle, const struct sockaddr_storage *peer) {
+  memcpy(&handle->peer, peer, sizeof(handle->peer));
+  handle->state |= bare_tcp_state_connected;
+  handle->last_active = uv_now(handle->module->loop);
+}
+
 static int
 bare_tcp__adopt(bare_tcp_t *handle) {
   struct sockaddr_storage peer;
@@ -157,20 +164,19 @@ bare_tcp__adopt(bare_tcp_t *handle) {
   int err = uv_tcp_getpeername(&handle->tcp, (struct sockaddr *) &peer, &len);
   if (err < 0) return err;
 
-  memcpy(&handle->peer, &peer, sizeof(handle->peer));
-  handle->state |= bare_tcp_state_connected;
-  handle->last_active = uv_now(handle->module->loop);
+  bare_tcp__mark_connected(handle, &peer);
 
   return 0;
 }
 
 /*
- * Checks that a descriptor is a connected IPv4 or IPv6 stream socket before
- * libuv takes it over: once it does, closing the handle closes the
- * descriptor, which must not happen to one the caller still owns.
+ * Checks that a descriptor is a connected IPv4 or IPv6 stream socket, and
+ * learns its peer, before libuv takes it over: once it does, closing the
+ * handle closes the descriptor, which must not happen to one the caller
+ * still owns, so nothing may fail after that.
  */
 static bool
-bare_tcp__is_connected_tcp(int fd) {
+bare_tcp__is_connected_tcp(int fd, struct sockaddr_storage *peer) {
   int type;
   socklen_t len = sizeof(type);
 
@@ -182,8 +188,8 @@ bare_tcp__is_connected_tcp(int fd) {
   if (getsockname(fd, (struct sockaddr *) &addr, &len) != 0) return false;
   if (addr.ss_family != AF_INET && addr.ss_family != AF_INET6) return false;
 
-  len = sizeof(addr);
-  return getpeername(fd, (struct sockaddr *) &addr, &len) == 0;
+  len = sizeof(*peer);
+  return getpeername(fd, (struct sockaddr *) peer, &len) == 0;
 }
 
 /* open(handle, fd) */
@@ -203,7 +209,8 @@ bare_tcp_open(js_env_t *env, js_callback_info_t *info) {
   }
 
   uint32_t fd;
-  if (argc < 2 || !bare_tcp__get_uint32(env, argv[1], INT32_MAX, &fd) || !bare_tcp__is_connected_tcp((int) fd)) {
+  struct sockaddr_storage peer;
+  if (argc < 2 || !bare_tcp__get_uint32(env, argv[1], INT32_MAX, &fd) || !bare_tcp__is_connected_tcp((int) fd, &peer)) {
     bare_tcp__throw_code(env, "INVALID_FD", "File descriptor must be a connected TCP socket");
     return NULL;
   }
@@ -214,11 +221,7 @@ bare_tcp_open(js_env_t *env, js_callback_info_t *info) {
     return NULL;
   }
 
-  err = bare_tcp__adopt(handle);
-  if (err < 0) {
-    bare_tcp__throw(env, err, "getpeername");
-    return NULL;
-  }
+  bare_tcp__mark_connected(handle, &peer);
 
   return NULL;
 }
