@@ -177,37 +177,29 @@ test('a name that does not resolve errors with ENOTFOUND', async (t) => {
   t.is(lookupErr, err, 'lookup event carries the same error')
 })
 
-test('a custom lookup receives family and hints and may answer one address', async (t) => {
+test('a custom lookup receives family and hints (null unless given) and may answer one address', async (t) => {
   const server = await echoServer(t)
 
-  const socket = connect(t, server.address().port, 'example.test', {
-    family: 4,
-    hints: 32,
-    lookup(host, opts, cb) {
-      t.is(host, 'example.test')
-      t.is(opts.family, 4)
-      t.is(opts.hints, 32)
-      cb(null, '127.0.0.1', 4)
-    }
-  })
+  for (const [options, expected] of [
+    [
+      { family: 4, hints: 32 },
+      { family: 4, hints: 32 }
+    ],
+    [{}, { family: 0, hints: null }]
+  ]) {
+    const socket = connect(t, server.address().port, 'example.test', {
+      ...options,
+      lookup(host, opts, cb) {
+        t.is(host, 'example.test')
+        t.is(opts.family, expected.family)
+        t.is(opts.hints, expected.hints)
+        cb(null, '127.0.0.1', 4)
+      }
+    })
 
-  await once(socket, 'connect')
-  t.is(socket.remoteAddress, '127.0.0.1')
-})
-
-test('hints default to null, as a lookup is given them', async (t) => {
-  const server = await echoServer(t)
-
-  const socket = connect(t, server.address().port, 'example.test', {
-    lookup(host, opts, cb) {
-      t.is(opts.hints, null)
-      t.is(opts.family, 0)
-      cb(null, '127.0.0.1', 4)
-    }
-  })
-
-  await once(socket, 'connect')
-  t.is(socket.remoteAddress, '127.0.0.1')
+    await once(socket, 'connect')
+    t.is(socket.remoteAddress, '127.0.0.1')
+  }
 })
 
 test('a name with several addresses tries them in order until one connects', async (t) => {

@@ -209,51 +209,45 @@ test('writing into a reset connection reports the error to the write callback', 
   t.ok(tcp)
 })
 
-test('writes made in the same turn as destroy() reach the peer first, as in Node.js; what cork() holds does not', async (t) => {
+// What a server's connection received by the time the client's side ended
+// and closed, the client running `onconnect` once connected.
+async function receivedBy(t, onconnect) {
   let received = ''
-  const ended = new Promise((resolve) => {
-    listen(t, {}, (socket) => {
-      socket.on('error', () => {})
-      socket.on('data', (data) => (received += data))
-      socket.on('end', () => {
-        socket.end()
-        resolve()
-      })
-    }).then((server) => {
-      const socket = connect(t, server.address().port, '127.0.0.1')
-      socket.on('connect', () => {
-        const results = []
-        socket.write('a', (err) => results.push(err))
-        socket.write('b', (err) => results.push(err))
-        socket.write('c', (err) => results.push(err))
-        socket.destroy()
-        socket.on('close', () =>
-          t.alike(results, [null, null, null], 'each write reached the kernel')
-        )
-      })
-    })
-  })
-  await ended
-  t.is(received, 'abc')
+  let ended
+  const done = new Promise((resolve) => (ended = resolve))
 
-  let heldReceived = ''
-  const heldEnded = new Promise((resolve) => {
-    listen(t, {}, (socket) => {
-      socket.on('error', () => {})
-      socket.on('data', (data) => (heldReceived += data))
-      socket.on('end', () => {
-        socket.end()
-        resolve()
-      })
-    }).then((server) => {
-      const socket = connect(t, server.address().port, '127.0.0.1')
-      socket.on('connect', () => {
-        socket.cork()
-        socket.write('held', (err) => t.is(err && err.code, 'SOCKET_IS_CLOSED'))
-        socket.destroy()
-      })
+  const server = await listen(t, {}, (socket) => {
+    socket.on('error', () => {})
+    socket.on('data', (data) => (received += data))
+    socket.on('end', () => {
+      socket.end()
+      ended()
     })
   })
-  await heldEnded
-  t.is(heldReceived, '', 'corked by the program: dropped with an error')
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  socket.on('connect', () => onconnect(socket))
+  const closed = once(socket, 'close')
+
+  await done
+  await closed
+  return received
+}
+
+test('writes made in the same turn as destroy() reach the peer first, as in Node.js; what cork() holds does not', async (t) => {
+  const results = []
+  const received = await receivedBy(t, (socket) => {
+    for (const chunk of ['a', 'b', 'c']) socket.write(chunk, (err) => results.push(err))
+    socket.destroy()
+  })
+  t.is(received, 'abc')
+  t.alike(results, [null, null, null], 'each write reached the kernel')
+
+  let held = null
+  const heldReceived = await receivedBy(t, (socket) => {
+    socket.cork()
+    socket.write('held', (err) => (held = err))
+    socket.destroy()
+  })
+  t.is(heldReceived, '', 'corked by the program: dropped')
+  t.is(held && held.code, 'SOCKET_IS_CLOSED', 'with an error')
 })
