@@ -142,7 +142,15 @@ bare_tcp_setup(js_env_t *env, js_callback_info_t *info) {
 
   for (size_t i = 0; i < 7; i++) {
     err = js_create_reference(env, argv[i], 1, refs[i]);
-    assert(err == 0);
+    if (err < 0) {
+      // The engine's exception stands; the module stays unset, as before.
+      while (i-- > 0) {
+        js_delete_reference(env, *refs[i]);
+        *refs[i] = NULL;
+      }
+      bare_tcp__reads_unset(module);
+      return NULL;
+    }
   }
 
   return lone;
@@ -192,6 +200,9 @@ int
 bare_tcp__create(bare_tcp_module_t *module, js_value_t *ctx, uint32_t read_buffer_size, bare_tcp_t **result, js_value_t **value) {
   int err;
 
+  // An engine failure is reported as what it is here: memory it lacks.
+  int failure = UV_ENOMEM;
+
   js_env_t *env = module->env;
 
   if (module->exiting) return UV_ECANCELED;
@@ -204,10 +215,18 @@ bare_tcp__create(bare_tcp_module_t *module, js_value_t *ctx, uint32_t read_buffe
   err = js_get_arraybuffer_backing_store(env, *value, &store);
   if (err < 0) return UV_ENOMEM;
 
+  // Everything that can fail comes before libuv knows the handle: after
+  // uv_tcp_init, only uv_close can undo it.
+  err = js_create_reference(env, *value, 1, &handle->self);
+  if (err < 0) goto release_store;
+
+  err = js_create_reference(env, ctx, 1, &handle->ctx);
+  if (err < 0) goto delete_self;
+
   err = uv_tcp_init(module->loop, &handle->tcp);
   if (err < 0) {
-    js_release_arraybuffer_backing_store(env, store);
-    return err;
+    failure = err;
+    goto delete_ctx;
   }
 
   handle->store = store;
@@ -217,12 +236,6 @@ bare_tcp__create(bare_tcp_module_t *module, js_value_t *ctx, uint32_t read_buffe
   handle->read_buffer_size = read_buffer_size;
   handle->last_active = uv_now(module->loop);
 
-  err = js_create_reference(env, *value, 1, &handle->self);
-  assert(err == 0);
-
-  err = js_create_reference(env, ctx, 1, &handle->ctx);
-  assert(err == 0);
-
   handle->next = module->handles;
   if (module->handles) module->handles->prev = handle;
   module->handles = handle;
@@ -230,6 +243,15 @@ bare_tcp__create(bare_tcp_module_t *module, js_value_t *ctx, uint32_t read_buffe
   *result = handle;
 
   return 0;
+
+delete_ctx:
+  js_delete_reference(env, handle->ctx);
+delete_self:
+  js_delete_reference(env, handle->self);
+release_store:
+  js_release_arraybuffer_backing_store(env, store);
+
+  return failure;
 }
 
 static void

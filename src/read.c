@@ -412,11 +412,20 @@ bare_tcp__reads_setup(bare_tcp_module_t *module) {
   if (err < 0) return NULL;
 
   err = js_create_reference(env, lone, 1, &reads->lone);
-  assert(err == 0);
+  if (err < 0) return NULL;
 
   reads->lone_data = data;
 
   return lone;
+}
+
+void
+bare_tcp__reads_unset(bare_tcp_module_t *module) {
+  bare_tcp_reads_t *reads = module->reads;
+
+  js_delete_reference(module->env, reads->lone);
+  reads->lone = NULL;
+  reads->lone_data = NULL;
 }
 
 static void

@@ -335,6 +335,10 @@ bare_tcp__reads_close(bare_tcp_module_t *module);
 js_value_t *
 bare_tcp__reads_setup(bare_tcp_module_t *module);
 
+/* Undoes bare_tcp__reads_setup() when setup() fails after it. */
+void
+bare_tcp__reads_unset(bare_tcp_module_t *module);
+
 /* JavaScript's answer to a read (lib/socket.js), also a socket's read_room:
  * full (stop reading), read on (no limit), or else the bytes it has room
  * for. */
