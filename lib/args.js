@@ -314,6 +314,11 @@ exports.listen = function listen(argv) {
     else onlistening = undefined
     ;[port, host, backlog, opts] = rest
     if (typeof port === 'function') port = undefined
+    // listen(port, backlog[, cb]), as Node.js reads a number there.
+    if (typeof host === 'number') {
+      backlog = host
+      host = undefined
+    }
   }
 
   opts = exports.options(opts, 'Options')

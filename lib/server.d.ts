@@ -91,6 +91,8 @@ interface TCPServer<M extends TCPServerEvents = TCPServerEvents>
   ): this
   listen(port: number | string, host: string, backlog: number, onlistening: () => void): this
   listen(port: number | string, host: string, onlistening: () => void): this
+  /** A number in the host's place is the backlog, as Node.js reads it. */
+  listen(port: number | string, backlog: number, onlistening?: () => void): this
   listen(port: number | string, onlistening: () => void): this
   listen(opts: TCPServerListenOptions, onlistening?: () => void): this
   listen(onlistening: () => void): this

@@ -93,7 +93,7 @@ module.exports = class TCPServer extends EventEmitter {
 
     const flags = { port, backlog, ipv6Only, reusePort, family }
 
-    if (signal !== null && this._watchSignal(signal)) return this
+    if (signal !== null && this._watchSignal(signal, attempt)) return this
 
     if (ip.isIP(host) !== 0) {
       this._bind(host, flags)
@@ -135,7 +135,7 @@ module.exports = class TCPServer extends EventEmitter {
 
       // While closing, the close under way emits 'close'. Otherwise, as in
       // Node.js and the published bare-tcp, 'close' is emitted anyway, after
-      // the callback, unless the server listens again meanwhile.
+      // the callback, even when the server listens again meanwhile.
       if (this._state & CLOSING) {
         if (onclose) queueMicrotask(() => onclose(err))
         return this
@@ -143,7 +143,7 @@ module.exports = class TCPServer extends EventEmitter {
 
       queueMicrotask(() => {
         if (onclose) onclose(err)
-        if ((this._state & (BINDING | BOUND | CLOSING)) === 0) this.emit('close')
+        this.emit('close')
       })
       return this
     }
@@ -320,25 +320,21 @@ module.exports = class TCPServer extends EventEmitter {
     this.emit('close')
   }
 
-  // Aborting closes a listening server, like close(); a listen still
-  // resolving or binding fails with ABORT_ERR instead. Returns true when the
-  // signal had already fired.
-  _watchSignal(signal) {
+  // Aborting closes the server, as close() does, whether it listens yet or
+  // not, as in Node.js: 'close', no error. Returns true when the signal had
+  // already fired: the listen goes no further.
+  _watchSignal(signal, attempt) {
     if (signal.aborted) {
-      this._failLater(SystemErrors.abortError(signal.reason))
+      queueMicrotask(() => {
+        if (this._attempts === attempt && this._state & BINDING) this.close()
+      })
       return true
     }
 
     this._signal = signal
     this._onabort = () => {
       this._unwatchSignal()
-
-      if (this._state & BINDING) {
-        this._state &= ~BINDING
-        this.emit('error', SystemErrors.abortError(signal.reason))
-      } else if (this._state & BOUND) {
-        this.close()
-      }
+      if (this._state & (BINDING | BOUND)) this.close()
     }
     signal.addEventListener('abort', this._onabort)
 

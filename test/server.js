@@ -511,14 +511,14 @@ test("a failed listen stays the server's listen until its error is emitted", asy
   t.pass('and then it can listen again')
 })
 
-test('a signal aborted before listen() fails it, and close() before the error abandons it', async (t) => {
+test('a signal aborted before listen() closes the server, and close() before an error abandons it', async (t) => {
   const server = tcp.createServer()
   const controller = new AbortController()
   controller.abort()
   server.listen({ port: 0, host: '127.0.0.1', signal: controller.signal })
   t.exception(() => server.listen(0, '127.0.0.1'), /SERVER_ALREADY_LISTENING/)
-  const [err] = await once(server, 'error')
-  t.is(err.code, 'ABORT_ERR')
+  await once(server, 'close')
+  t.is(server.listening, false)
 
   const busy = await listen(t)
   const quiet = tcp.createServer()
@@ -561,4 +561,18 @@ test('a listen lookup answering another family than asked for fails with ENOTFOU
   t.is(err.code, 'ENOTFOUND')
   t.is(err.errno, -3008)
   t.is(server.listening, false)
+})
+
+test("listen(port, backlog, cb) takes the number as the backlog, as Node.js does; close() on an idle server emits 'close' even when listen() follows", async (t) => {
+  const server = tcp.createServer()
+  const events = []
+  server.on('close', () => events.push('close'))
+  server.close((err) => events.push('close cb ' + (err && err.code)))
+  server.listen(0, 511, () => events.push('listening'))
+  await once(server, 'listening')
+  t.ok(server.address().port > 0)
+  t.is(server.address().address, '127.0.0.1', 'on localhost, the default host')
+  t.alike(events, ['close cb SERVER_IS_CLOSED', 'close', 'listening'])
+  server.close()
+  await once(server, 'close')
 })

@@ -331,6 +331,7 @@ function servers() {
   plain.listen('8080')
   plain.listen(0, () => {})
   plain.listen(0, '127.0.0.1')
+  plain.listen(0, 511, () => {})
   plain.listen(0, '127.0.0.1', () => {})
   plain.listen(0, '127.0.0.1', 128)
   plain.listen(0, '127.0.0.1', 128, () => {})
