@@ -96,7 +96,7 @@ bare_tcp__throw_code(js_env_t *env, const char *code, const char *message) {
   assert(err == 0);
 }
 
-void
+int
 bare_tcp__call(bare_tcp_t *handle, js_ref_t *callback, size_t argc, js_value_t *argv[], js_value_t **result) {
   int err;
 
@@ -111,8 +111,12 @@ bare_tcp__call(bare_tcp_t *handle, js_ref_t *callback, size_t argc, js_value_t *
   assert(err == 0);
 
   // A throwing callback is reported by Bare as an uncaught exception; the
-  // caller only has to cope with a missing result.
-  if (js_call_function(env, ctx, function, argc, argv, result) != 0 && result) *result = NULL;
+  // caller only has to cope with a missing result, and may stop a loop of
+  // calls (Bare.exit() from a callback fails it too).
+  err = js_call_function(env, ctx, function, argc, argv, result);
+  if (err != 0 && result) *result = NULL;
+
+  return err;
 }
 
 /*
@@ -157,7 +161,7 @@ bare_tcp__get_bool(js_env_t *env, js_value_t *value, bool *result) {
   return true;
 }
 
-void
+int
 bare_tcp__call_status(bare_tcp_t *handle, js_ref_t *callback, int status, const char *syscall, bool with_self) {
   int err;
 
@@ -182,8 +186,10 @@ bare_tcp__call_status(bare_tcp_t *handle, js_ref_t *callback, int status, const 
     assert(err == 0);
   }
 
-  bare_tcp__call(handle, callback, argc, argv, NULL);
+  int result = bare_tcp__call(handle, callback, argc, argv, NULL);
 
   err = js_close_handle_scope(env, scope);
   assert(err == 0);
+
+  return result;
 }

@@ -63,8 +63,11 @@ bare_tcp_keepalive(js_env_t *env, js_callback_info_t *info) {
   if (err == 0) err = bare_tcp__setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, enable);
 
   if (err == 0 && enable && idle) err = bare_tcp__setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, (int) idle);
-  if (err == 0 && enable && interval) err = bare_tcp__setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, (int) interval);
-  if (err == 0 && enable && count) err = bare_tcp__setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, (int) count);
+  // Unset, a probe a second and ten of them, as libuv sets and so Node.js
+  // and the published bare-tcp: the system's own (75 s, 9 probes) would
+  // take minutes to drop a dead peer.
+  if (err == 0 && enable) err = bare_tcp__setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, interval ? (int) interval : 1);
+  if (err == 0 && enable) err = bare_tcp__setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, count ? (int) count : 10);
 
   if (err < 0) bare_tcp__throw(env, err, "setsockopt");
 

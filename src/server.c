@@ -145,15 +145,17 @@ bare_tcp__accept_all(bare_tcp_listener_t *listener) {
 
     listener->pending_fd = connection;
 
-    bare_tcp__call_status(server, server->module->on_connection, 0, "accept", false);
+    err = bare_tcp__call_status(server, server->module->on_connection, 0, "accept", false);
 
     if (listener->pending_fd >= 0) {
       close(listener->pending_fd);
       listener->pending_fd = -1;
     }
 
-    // The callback closed the server, or the environment is going away.
-    if (listener->server == NULL || server->module->exiting) return;
+    // The callback closed the server, or the environment is going away. A
+    // call that failed (it threw, or Bare.exit() ended it) ends the batch
+    // too: the next wake-up takes the rest, unless the loop has stopped.
+    if (err != 0 || listener->server == NULL || server->module->exiting) return;
   }
 }
 

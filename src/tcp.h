@@ -264,12 +264,12 @@ bare_tcp__get_uint32(js_env_t *env, js_value_t *value, uint32_t max, uint32_t *r
 bool
 bare_tcp__get_bool(js_env_t *env, js_value_t *value, bool *result);
 
-void
+int
 bare_tcp__call(bare_tcp_t *handle, js_ref_t *callback, size_t argc, js_value_t *argv[], js_value_t **result);
 
 /* Calls callback([self, ]err) in a handle scope of its own, err being null
  * for a status of 0 and an error for the syscall otherwise. */
-void
+int
 bare_tcp__call_status(bare_tcp_t *handle, js_ref_t *callback, int status, const char *syscall, bool with_self);
 
 /* handle.c: the lifecycle. */

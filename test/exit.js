@@ -44,3 +44,10 @@ test('a socket unref()d while connecting lets the process exit once connected', 
   t.is(code, 0)
   t.is(stdout, 'started\n')
 })
+
+test("Bare.exit() in a 'connection' listener ends the batch of accepts: no listener runs after it", async (t) => {
+  const { code, signal, stdout } = await run(t, 'exit-in-connection.js', [])
+  t.is(signal, null, 'no abort')
+  t.is(code, 3)
+  t.is(stdout, 'connection\n', "one 'connection', as in Node.js")
+})

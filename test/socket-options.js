@@ -38,6 +38,27 @@ test('keep-alive: enable, initial delay, interval and count reach the kernel', a
   t.is(socket.keepAlive, false)
 })
 
+test('keep-alive without an interval or count probes every second, ten times, as in Node.js', async (t) => {
+  const server = await listen(t, { keepAlive: true, keepAliveInitialDelay: 5000 }, (socket) =>
+    socket.resume()
+  )
+
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+  socket.setKeepAlive(true, 7000)
+
+  const opts = kernel(socket)
+  t.is(opts.keepAlive, 1)
+  t.is(opts.keepAliveIdle, 7)
+  t.is(opts.keepAliveInterval, 1)
+  t.is(opts.keepAliveCount, 10)
+
+  while (server.connections.size === 0) await new Promise((resolve) => setTimeout(resolve, 5))
+  const accepted = [...server.connections][0]
+  t.is(kernel(accepted).keepAliveInterval, 1, "and a server's keepAlive too")
+  t.is(kernel(accepted).keepAliveCount, 10)
+})
+
 test('the switches of setKeepAlive() and setNoDelay() are read for their truth, and the options may follow the switch', async (t) => {
   const server = await listen(t, {}, (socket) => socket.resume())
   const socket = connect(t, server.address().port, '127.0.0.1')
