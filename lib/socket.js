@@ -410,8 +410,9 @@ module.exports = class TCPSocket extends Duplex {
     // As in Node.js, the attempt starts after connect() returns, so that
     // 'connectionAttempt' listeners added then hear it.
     if (family !== 0) {
+      // (args.connect() refused a localAddress of another family already.)
       queueMicrotask(() => {
-        if (!this.destroying) this._race([{ address: host, family }], opts)
+        if (!this.destroying) this._race([{ address: host, family }], opts, false)
       })
       return this
     }
@@ -602,11 +603,10 @@ module.exports = class TCPSocket extends Duplex {
     return this
   }
 
-  // Returns the socket, as in Node.js.
-  // Writes of this turn still corked leave first, as they would have in
-  // Node.js, where every write reaches the kernel during the call: the peer
-  // gets what the kernel takes before the close. What cork() holds is
-  // dropped, as there.
+  // Returns the socket, as in Node.js. Writes of this turn still corked
+  // leave first, as they would have in Node.js, where every write reaches
+  // the kernel during the call: the peer gets what the kernel takes before
+  // the close. What cork() holds is dropped, as there.
   destroy(err) {
     if (this._corked !== null && !this.destroying) this._flush()
     super.destroy(err)
@@ -1280,16 +1280,19 @@ module.exports = class TCPSocket extends Duplex {
           }))
           .filter((entry) => entry.family !== 0)
 
-    // Only addresses of another family than asked for (or than
-    // localAddress's): as getaddrinfo says for such a name, not found.
-    const wanted = this._wantedFamily(opts)
+    // The family option, or localAddress's family, filters the answer. Only
+    // addresses of another family: as getaddrinfo says for such a name, not
+    // found.
+    const wanted = opts.localAddress !== null ? ip.isIP(opts.localAddress) : opts.family
     const usable = wanted === 0 ? list : list.filter((entry) => entry.family === wanted)
 
     if (usable.length === 0) {
-      const wrapped =
+      const wrapped = SystemErrors.lookupFailed(
         list.length === 0
-          ? SystemErrors.lookupFailed(err || { code: 'ENOTFOUND' }, this._host)
-          : this._noAddressOf(wanted)
+          ? err || { code: 'ENOTFOUND' }
+          : { code: 'ENOTFOUND', message: `${this._host} has no IPv${wanted} address` },
+        this._host
+      )
       this.emit('lookup', wrapped, undefined, undefined, this._host)
       return this.destroy(wrapped)
     }
@@ -1298,40 +1301,17 @@ module.exports = class TCPSocket extends Duplex {
 
     if (this.destroying) return
 
-    this._race(usable, opts)
+    this._race(usable, opts, wanted === 0)
   }
 
-  // The family option filters a lookup's answer, not an IP address given;
-  // a local address holds the connection to its own family.
-  _wantedFamily(opts) {
-    if (opts.localAddress !== null) return ip.isIP(opts.localAddress)
-    return ip.isIP(this._host) === 0 ? opts.family : 0
-  }
-
-  _noAddressOf(family) {
-    return SystemErrors.lookupFailed(
-      { code: 'ENOTFOUND', message: `${this._host} has no IPv${family} address` },
-      this._host
-    )
-  }
-
-  _race(list, opts) {
-    const wanted = this._wantedFamily(opts)
-    let usable = wanted === 0 ? list : list.filter((entry) => entry.family === wanted)
-
-    // An IP address of another family than localAddress's.
-    if (usable.length === 0) {
-      const err = this._noAddressOf(wanted)
-      return queueMicrotask(() => this.destroy(err))
-    }
-
+  // `usable`: addresses of the family wanted. `listed` when they are a host
+  // name's, unfiltered: Node.js lists the attempts only when it races those,
+  // with autoSelectFamily and more than one address.
+  _race(usable, opts, listed) {
     if (!opts.autoSelectFamily) usable = usable.slice(0, 1)
 
-    // Node.js lists them only when it races a host name's addresses: with
-    // autoSelectFamily, more than one address, and no family or local
-    // address to hold it to one.
     let attempted = null
-    if (opts.autoSelectFamily && usable.length > 1 && wanted === 0 && ip.isIP(this._host) === 0) {
+    if (listed && opts.autoSelectFamily && usable.length > 1) {
       attempted = []
       attemptedAddresses.set(this, attempted)
     }
@@ -1836,11 +1816,11 @@ function streamRead(cb) {
   cb(null)
 }
 
-// Kept beside the socket rather than in it: most sockets never connect to a
-// host name, and a field would cost every one of them.
 // streamx's own 'newListener' listener, the same function for every stream.
 let streamNewListener = null
 
+// Kept beside the socket rather than in it: most sockets never connect to a
+// host name, and a field would cost every one of them.
 const attemptedAddresses = new WeakMap()
 
 // Sockets with corked writes: one microtask flushes them all.

@@ -144,11 +144,7 @@ bare_tcp_bind(js_env_t *env, js_callback_info_t *info) {
   return NULL;
 }
 
-/*
- * Marks a handle whose descriptor is already connected as connected, and
- * records its peer. Fails, leaving the state alone, when the descriptor is
- * not a connected TCP socket.
- */
+/* Marks a handle whose descriptor is already connected as connected. */
 static void
 bare_tcp__mark_connected(bare_tcp_t *handle, const struct sockaddr_storage *peer) {
   memcpy(&handle->peer, peer, sizeof(handle->peer));
@@ -156,6 +152,11 @@ bare_tcp__mark_connected(bare_tcp_t *handle, const struct sockaddr_storage *peer
   handle->last_active = uv_now(handle->module->loop);
 }
 
+/*
+ * Marks a handle whose descriptor is already connected as connected, and
+ * records its peer. Fails, leaving the state alone, when the descriptor is
+ * not a connected TCP socket.
+ */
 static int
 bare_tcp__adopt(bare_tcp_t *handle) {
   struct sockaddr_storage peer;

@@ -264,11 +264,14 @@ bare_tcp__get_uint32(js_env_t *env, js_value_t *value, uint32_t max, uint32_t *r
 bool
 bare_tcp__get_bool(js_env_t *env, js_value_t *value, bool *result);
 
+/* Calls callback with the handle's JavaScript object as `this`; non-zero when
+ * the call failed (it threw, or Bare.exit() ended it). */
 int
 bare_tcp__call(bare_tcp_t *handle, js_ref_t *callback, size_t argc, js_value_t *argv[], js_value_t **result);
 
 /* Calls callback([self, ]err) in a handle scope of its own, err being null
- * for a status of 0 and an error for the syscall otherwise. */
+ * for a status of 0 and an error for the syscall otherwise; returns what
+ * bare_tcp__call does. */
 int
 bare_tcp__call_status(bare_tcp_t *handle, js_ref_t *callback, int status, const char *syscall, bool with_self);
 
