@@ -293,3 +293,54 @@ test("removeAllListeners() leaves the socket able to learn of later 'data' liste
   t.is(Buffer.concat(chunks).toString(), 'after removeAllListeners')
   t.alike(added, ['data', 'end'], "the program's 'newListener' saw each listener added")
 })
+
+test('listeners keep their order, counts and names whichever way they are added, on any event name', async (t) => {
+  const server = await listen(t, {}, (socket) => {
+    socket.on('error', () => {})
+    socket.end('abc')
+  })
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  const calls = []
+  const record = (label) => (data) => calls.push(label + ':' + data)
+
+  socket.on('data', record('on'))
+  socket.addListener('data', record('addListener'))
+  socket.once('data', record('once'))
+  socket.addOnceListener('data', record('addOnceListener'))
+  socket.prependListener('data', record('prependListener'))
+  socket.prependOnceListener('data', record('prependOnceListener'))
+  t.is(socket.listenerCount('data'), 6)
+
+  // Names a plain object would inherit, or treat as its prototype.
+  const symbol = Symbol('event')
+  const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', symbol]
+  for (const name of names) {
+    t.is(socket.listenerCount(name), 0, String(name) + ' has no listener before one is added')
+    socket.once(name, record(String(name)))
+  }
+  for (const name of names) t.is(socket.emit(name, 'x'), true)
+  for (const name of names) t.is(socket.emit(name, 'y'), false, String(name) + ' was once')
+
+  const lone = record('lone')
+  socket.on('lone', lone)
+  t.alike(socket.listeners('lone'), [lone])
+  socket.removeListener('lone', lone)
+  t.is(socket.listenerCount('lone'), 0)
+  t.absent(socket.eventNames().includes('lone'))
+
+  await once(socket, 'end')
+  t.alike(calls, [
+    '__proto__:x',
+    'constructor:x',
+    'toString:x',
+    'hasOwnProperty:x',
+    'Symbol(event):x',
+    'prependOnceListener:abc',
+    'prependListener:abc',
+    'on:abc',
+    'addListener:abc',
+    'once:abc',
+    'addOnceListener:abc'
+  ])
+  t.is(socket.listenerCount('data'), 3, 'the once listeners are gone')
+})
