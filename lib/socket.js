@@ -1498,9 +1498,13 @@ module.exports = class TCPSocket extends Duplex {
 
   // A listener that throws is reported as it would be from the microtask,
   // and the other sockets of the batch still get their reads.
+  // A lone 'data' listener is called directly: bare-events' emit copies the
+  // listener list and the arguments on every call, a cost paid per read.
   _emitData(data) {
     try {
-      this.emit('data', data)
+      const listener = this.emit === socketEmit ? soleListener(this._events, 'data') : null
+      if (listener !== null) listener.call(this, data)
+      else this.emit('data', data)
     } catch (err) {
       queueMicrotask(() => {
         throw err
@@ -1825,6 +1829,8 @@ module.exports = class TCPSocket extends Duplex {
   }
 }
 
+const socketEmit = module.exports.prototype.emit
+
 // The socket options of a socket that set none. A socket that sets one gets
 // its own copy.
 const DEFAULT_SOCKOPTS = Object.freeze({
@@ -1853,6 +1859,16 @@ let streamNewListener = null
 
 function ListenerTable() {}
 ListenerTable.prototype = Object.create(null)
+
+// The one listener of `name`, unless it is a once listener or there are
+// several (as bare-events keeps them: [listener, once, fired]).
+function soleListener(events, name) {
+  const listeners = events === undefined ? undefined : events[name]
+  if (listeners === undefined || !Array.isArray(listeners.list)) return null
+  const list = listeners.list
+  if (list.length !== 1 || list[0][1] !== false) return null
+  return list[0][0]
+}
 
 function fitListeners(emitter, name) {
   const listeners = emitter._events === undefined ? undefined : emitter._events[name]

@@ -344,3 +344,42 @@ test('listeners keep their order, counts and names whichever way they are added,
   ])
   t.is(socket.listenerCount('data'), 3, 'the once listeners are gone')
 })
+
+test("a 'data' listener added or removed by a 'data' listener hears from the next chunk on, as on any emitter", async (t) => {
+  let peer = null
+  const server = await listen(t, {}, (socket) => {
+    socket.on('error', () => {})
+    peer = socket
+  })
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+  while (peer === null) await new Promise((resolve) => setTimeout(resolve, 1))
+
+  // No other 'data' listener (a once listener of the test's would be one).
+  const heard = []
+  let wake = null
+  const second = (data) => {
+    heard.push('second:' + data)
+    wake()
+  }
+  const first = (data) => {
+    heard.push('first:' + data)
+    if (heard.length === 1) {
+      socket.on('data', second)
+      wake()
+    } else {
+      socket.removeListener('data', first)
+    }
+  }
+  socket.on('data', first)
+
+  for (const chunk of ['a', 'b', 'c']) {
+    const received = new Promise((resolve) => (wake = resolve))
+    peer.write(chunk)
+    await received
+  }
+
+  t.alike(heard, ['first:a', 'first:b', 'second:b', 'second:c'])
+  peer.end()
+  await once(socket, 'end')
+})
