@@ -1500,10 +1500,15 @@ module.exports = class TCPSocket extends Duplex {
   // and the other sockets of the batch still get their reads.
   // A lone 'data' listener is called directly: bare-events' emit copies the
   // listener list and the arguments on every call, a cost paid per read.
+  // Only while emit() is the one this module and its base classes define:
+  // one replaced anywhere on the way (a tracer's, say) sees every read.
   _emitData(data) {
     try {
-      const listener = this.emit === socketEmit ? soleListener(this._events, 'data') : null
-      if (listener !== null) listener.call(this, data)
+      const listener =
+        this.emit === socketEmit && Duplex.prototype.emit === baseEmit
+          ? soleListener(this._events, 'data')
+          : null
+      if (listener !== null) Reflect.apply(listener, this, [data])
       else this.emit('data', data)
     } catch (err) {
       queueMicrotask(() => {
@@ -1830,6 +1835,8 @@ module.exports = class TCPSocket extends Duplex {
 }
 
 const socketEmit = module.exports.prototype.emit
+// What the socket's emit() reaches through super.
+const baseEmit = Duplex.prototype.emit
 
 // The socket options of a socket that set none. A socket that sets one gets
 // its own copy.

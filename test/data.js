@@ -383,3 +383,33 @@ test("a 'data' listener added or removed by a 'data' listener hears from the nex
   peer.end()
   await once(socket, 'end')
 })
+
+test("a lone 'data' listener is called as emit() calls it, and an emit() replaced on a base class sees every read", async (t) => {
+  const { Duplex } = require('bare-stream')
+  const server = await listen(t, {}, (socket) => {
+    socket.on('error', () => {})
+    socket.end('hi')
+  })
+
+  const traced = []
+  const emit = Duplex.prototype.emit
+  Duplex.prototype.emit = function (name, ...args) {
+    if (name === 'data' && this instanceof tcp.Socket) traced.push(args[0].toString())
+    return emit.call(this, name, ...args)
+  }
+  t.teardown(() => {
+    Duplex.prototype.emit = emit
+  })
+
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  const heard = []
+  const listener = (data) => heard.push(data.toString())
+  // Not used: emitters apply a listener, they do not ask it for call().
+  listener.call = () => heard.push('own call()')
+  socket.on('data', listener)
+
+  await once(socket, 'end')
+  Duplex.prototype.emit = emit
+  t.alike(heard, ['hi'])
+  t.alike(traced, ['hi'], 'the replaced emit saw the read')
+})
