@@ -53,6 +53,9 @@ const DRAIN_OWED = NEED_DRAIN | STREAM_DRAIN
 // paused state cannot say so, since no data ever reaches it, and it starts
 // out paused.
 const PAUSED = 0x40000
+// end() was called while a direct write was in flight: the shutdown waits
+// for its completion (see _final).
+const SHUTDOWN_WAITING = 0x80000
 
 // A socket's answers to a read (src/read.c): stop reading, read on, or
 // any number in between, the bytes it has room for.
@@ -612,7 +615,8 @@ module.exports = class TCPSocket extends Duplex {
   // the kernel during the call: the peer gets what the kernel takes before
   // the close. What cork() holds is dropped, as there.
   destroy(err) {
-    if (this._corked !== null && !this.destroying) this._flush()
+    // Their callbacks come after destroy() returns, as a write's do.
+    if (this._corked !== null && !this.destroying) this._flush(true)
     super.destroy(err)
     return this
   }
@@ -1105,9 +1109,9 @@ module.exports = class TCPSocket extends Duplex {
     const seq = (this._flushed = this._directSeq)
 
     const waiting = this._waitingBatch
-    this._waitingBatch = null
 
     if (err) {
+      this._waitingBatch = null
       err = this._writeFailure(err)
       this._callWriteCallbacks(seq, err)
 
@@ -1117,18 +1121,32 @@ module.exports = class TCPSocket extends Duplex {
         this._afterWritev(err, waiting.cb)
       }
 
+      if (this._state & SHUTDOWN_WAITING) {
+        this._state &= ~SHUTDOWN_WAITING
+        this._onend(err)
+      }
+
       return this.destroy(err)
     }
 
     // A write made by one of the callbacks must follow the batch queued
-    // behind: counted as pending, that batch keeps it out of the cork.
+    // behind: counted as pending, that batch keeps it out of the cork. It
+    // still counts in writableLength meanwhile.
     if (waiting !== null) this._pendingChunks = waiting.batch.length
 
     this._callWriteCallbacks(seq, null)
 
+    this._waitingBatch = null
     if (waiting !== null) this._writev(waiting.batch, waiting.cb)
 
     this._drainIfEmpty()
+
+    if (this._state & SHUTDOWN_WAITING) {
+      this._state &= ~SHUTDOWN_WAITING
+      const cb = this._pendingFinal
+      this._pendingFinal = null
+      this._shutdown(cb)
+    }
   }
 
   // 'drain' for a write() that returned false on the corked path; the stream
@@ -1147,9 +1165,22 @@ module.exports = class TCPSocket extends Duplex {
   }
 
   _final(cb) {
-    // Corked writes go first; the shutdown waits for them in libuv.
+    // Corked writes go first.
     this._flush()
 
+    // A write the kernel did not take whole completes first: libuv may call
+    // back the shutdown before it, and its callbacks and its bytes belong
+    // before end()'s callback and 'finish'.
+    if (this._state & DIRECT_WRITE) {
+      this._state |= SHUTDOWN_WAITING
+      this._pendingFinal = cb
+      return
+    }
+
+    this._shutdown(cb)
+  }
+
+  _shutdown(cb) {
     try {
       binding.end(this._handle)
     } catch (err) {
