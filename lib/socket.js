@@ -53,9 +53,6 @@ const DRAIN_OWED = NEED_DRAIN | STREAM_DRAIN
 // paused state cannot say so, since no data ever reaches it, and it starts
 // out paused.
 const PAUSED = 0x40000
-// end() was called while a direct write was in flight: the shutdown waits
-// for its completion (see _final).
-const SHUTDOWN_WAITING = 0x80000
 
 // A socket's answers to a read (src/read.c): stop reading, read on, or
 // any number in between, the bytes it has room for.
@@ -1121,11 +1118,6 @@ module.exports = class TCPSocket extends Duplex {
         this._afterWritev(err, waiting.cb)
       }
 
-      if (this._state & SHUTDOWN_WAITING) {
-        this._state &= ~SHUTDOWN_WAITING
-        this._onend(err)
-      }
-
       return this.destroy(err)
     }
 
@@ -1140,13 +1132,6 @@ module.exports = class TCPSocket extends Duplex {
     if (waiting !== null) this._writev(waiting.batch, waiting.cb)
 
     this._drainIfEmpty()
-
-    if (this._state & SHUTDOWN_WAITING) {
-      this._state &= ~SHUTDOWN_WAITING
-      const cb = this._pendingFinal
-      this._pendingFinal = null
-      this._shutdown(cb)
-    }
   }
 
   // 'drain' for a write() that returned false on the corked path; the stream
@@ -1165,22 +1150,9 @@ module.exports = class TCPSocket extends Duplex {
   }
 
   _final(cb) {
-    // Corked writes go first.
+    // Corked writes go first; the shutdown waits for them in libuv.
     this._flush()
 
-    // A write the kernel did not take whole completes first: libuv may call
-    // back the shutdown before it, and its callbacks and its bytes belong
-    // before end()'s callback and 'finish'.
-    if (this._state & DIRECT_WRITE) {
-      this._state |= SHUTDOWN_WAITING
-      this._pendingFinal = cb
-      return
-    }
-
-    this._shutdown(cb)
-  }
-
-  _shutdown(cb) {
     try {
       binding.end(this._handle)
     } catch (err) {
