@@ -329,7 +329,19 @@ module.exports = class TCPSocket extends Duplex {
     return this.writableLength
   }
 
+  // streamx's decoder knows neither base64 nor UTF-16LE; a chunk of those
+  // is decoded here, its incomplete tail kept for the next one.
   setEncoding(encoding) {
+    const decode = typeof encoding === 'string' ? chunkDecoder(encoding.toLowerCase()) : null
+    if (decode !== null) {
+      const map = this._readableState.map
+      this._readableState.map = (data) => {
+        const text = decode(data)
+        return text === null || map === null ? text : map(text)
+      }
+      return this
+    }
+
     try {
       return super.setEncoding(encoding)
     } catch {
@@ -1866,6 +1878,29 @@ function streamRead(cb) {
 
 // streamx's own 'newListener' listener, the same function for every stream.
 let streamNewListener = null
+
+// Decodes chunks as they come for the encodings streamx lacks: whole
+// groups of three bytes for base64, whole code units (and no lone high
+// surrogate) for UTF-16LE. Null while a chunk completes nothing.
+function chunkDecoder(encoding) {
+  let unit
+  if (encoding === 'base64' || encoding === 'base64url') unit = 3
+  else if (['utf16le', 'utf-16le', 'ucs2', 'ucs-2'].includes(encoding)) unit = 2
+  else return null
+
+  let rest = null
+  return function decode(data) {
+    if (typeof data === 'string') return data
+    const bytes = rest === null ? data : Buffer.concat([rest, data])
+    let end = bytes.byteLength - (bytes.byteLength % unit)
+    if (unit === 2 && end >= 2) {
+      const last = bytes[end - 2] | (bytes[end - 1] << 8)
+      if (last >= 0xd800 && last <= 0xdbff) end -= 2
+    }
+    rest = end === bytes.byteLength ? null : Buffer.from(bytes.subarray(end))
+    return end === 0 ? null : bytes.subarray(0, end).toString(encoding)
+  }
+}
 
 function ListenerTable() {}
 ListenerTable.prototype = Object.create(null)

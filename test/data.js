@@ -413,3 +413,39 @@ test("a lone 'data' listener is called as emit() calls it, and an emit() replace
   t.alike(heard, ['hi'])
   t.alike(traced, ['hi'], 'the replaced emit saw the read')
 })
+
+test("setEncoding('base64') and ('utf16le') decode across chunk boundaries, as Node.js does", async (t) => {
+  // A surrogate pair and base64 groups split between the peer's writes.
+  const parts = [
+    Buffer.from([0x68, 0x00, 0x3d]),
+    Buffer.from([0xd8, 0x00]),
+    Buffer.from([0xde, 0x69, 0x00, 0xff])
+  ]
+  const sent = Buffer.concat(parts)
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+  for (const encoding of ['base64', 'base64url', 'utf16le', 'ucs2']) {
+    const server = await listen(t, {}, async (socket) => {
+      socket.on('error', () => {})
+      for (const part of parts) {
+        socket.write(part)
+        await sleep(20)
+      }
+      socket.end()
+    })
+    const socket = connect(t, server.address().port, '127.0.0.1')
+    socket.setEncoding(encoding)
+    const strings = []
+    socket.on('data', (data) => strings.push(data))
+    await once(socket, 'end')
+
+    t.ok(strings.length > 1, encoding + ': the data came in several chunks')
+    t.ok(
+      strings.every((s) => typeof s === 'string'),
+      encoding + ': strings'
+    )
+    const whole = encoding.startsWith('base64') ? sent : sent.subarray(0, sent.length - 1)
+    t.is(strings.join(''), whole.toString(encoding), encoding)
+    server.close()
+  }
+})
