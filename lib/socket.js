@@ -1905,21 +1905,26 @@ function chunkDecoder(encoding) {
 function ListenerTable() {}
 ListenerTable.prototype = Object.create(null)
 
-// The one listener of `name`, unless it is a once listener or there are
-// several (as bare-events keeps them: [listener, once, fired]).
-function soleListener(events, name) {
+// bare-events' record of a name's listeners, each kept as [listener, once,
+// fired] in its list; null if there is none of the shape expected.
+function listenersOf(events, name) {
   const listeners = events === undefined ? undefined : events[name]
-  if (listeners === undefined || !Array.isArray(listeners.list)) return null
+  return listeners !== undefined && Array.isArray(listeners.list) ? listeners : null
+}
+
+// The one listener of `name`, unless it is a once listener or there are
+// several.
+function soleListener(events, name) {
+  const listeners = listenersOf(events, name)
+  if (listeners === null) return null
   const list = listeners.list
   if (list.length !== 1 || list[0][1] !== false) return null
   return list[0][0]
 }
 
 function fitListeners(emitter, name) {
-  const listeners = emitter._events === undefined ? undefined : emitter._events[name]
-  if (listeners !== undefined && Array.isArray(listeners.list) && listeners.list.length === 1) {
-    listeners.list = [listeners.list[0]]
-  }
+  const listeners = listenersOf(emitter._events, name)
+  if (listeners !== null && listeners.list.length === 1) listeners.list = [listeners.list[0]]
   return emitter
 }
 

@@ -425,15 +425,19 @@ test("setEncoding('base64') and ('utf16le') decode across chunk boundaries, as N
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
   for (const encoding of ['base64', 'base64url', 'utf16le', 'ucs2']) {
-    const server = await listen(t, {}, async (socket) => {
-      socket.on('error', () => {})
+    let socket = null
+    const server = await listen(t, {}, async (peer) => {
+      peer.on('error', () => {})
+      // Each part once the client has read the one before: one read each.
+      let written = 0
       for (const part of parts) {
-        socket.write(part)
-        await sleep(20)
+        peer.write(part)
+        written += part.byteLength
+        for (let i = 0; i < 2000 && socket.bytesRead < written; i++) await sleep(1)
       }
-      socket.end()
+      peer.end()
     })
-    const socket = connect(t, server.address().port, '127.0.0.1')
+    socket = connect(t, server.address().port, '127.0.0.1')
     socket.setEncoding(encoding)
     const strings = []
     socket.on('data', (data) => strings.push(data))
