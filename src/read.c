@@ -142,9 +142,13 @@ bare_tcp__on_full(bare_tcp_t *handle) {
   handle->state &= ~bare_tcp_state_reading;
 }
 
-/* Applies JavaScript's answer to a read of the handle. */
+/* Applies JavaScript's answer to a read of the handle. A pause since the
+ * answer was written allows no more than the room it gave. */
 static void
 bare_tcp__answer(bare_tcp_t *handle, uint32_t answer) {
+  if ((handle->state & bare_tcp_state_held) && handle->read_room < answer) answer = handle->read_room;
+
+  handle->state &= ~bare_tcp_state_held;
   handle->read_room = answer;
 
   if (answer == BARE_TCP_READ_FULL) bare_tcp__on_full(handle);
@@ -345,7 +349,7 @@ bare_tcp__flush(bare_tcp_reads_t *reads) {
 
     if ((handle->state & bare_tcp_state_closing) || handle->ctx == NULL) continue;
 
-    handle->state &= ~bare_tcp_state_resumed;
+    handle->state &= ~(bare_tcp_state_resumed | bare_tcp_state_held);
 
     reads->entries[count++] = reads->entries[i];
   }
@@ -844,6 +848,7 @@ bare_tcp_resume(js_env_t *env, js_callback_info_t *info) {
   if (!bare_tcp__check_connected(env, handle)) return NULL;
 
   handle->state |= bare_tcp_state_resumed;
+  handle->state &= ~bare_tcp_state_held;
 
   if (handle->state & (bare_tcp_state_reading | bare_tcp_state_read_done)) return NULL;
 
@@ -877,6 +882,7 @@ bare_tcp_hold(js_env_t *env, js_callback_info_t *info) {
   }
 
   handle->read_room = room;
+  handle->state |= bare_tcp_state_held;
 
   // Reads into the program's buffer are never batched, so nothing else
   // would stop them: a pause stops them now.

@@ -79,6 +79,11 @@ enum {
   /* on_alloc turned down a read because the socket's read_room was used up;
    * libuv reports that as UV_ENOBUFS, which is then no error. */
   bare_tcp_state_deferred = 1 << 12,
+
+  /* Set by hold() while reads are being handed to JavaScript: a pause from
+   * a microtask or another socket's listener comes after this socket's
+   * answer was written, and must not be undone by it. */
+  bare_tcp_state_held = 1 << 13,
 };
 
 /*
