@@ -1475,9 +1475,7 @@ module.exports = class TCPSocket extends Duplex {
     try {
       answer = into.callback.call(this, length, into.buffer)
     } catch (err) {
-      queueMicrotask(() => {
-        throw err
-      })
+      reportUncaught(err)
     }
 
     if (answer === false && (this._state & PAUSED) === 0) this.pause()
@@ -1526,9 +1524,7 @@ module.exports = class TCPSocket extends Duplex {
       if (listener !== null) Reflect.apply(listener, this, [data])
       else this.emit('data', data)
     } catch (err) {
-      queueMicrotask(() => {
-        throw err
-      })
+      reportUncaught(err)
     }
   }
 
@@ -1683,25 +1679,39 @@ module.exports = class TCPSocket extends Duplex {
   // 'close' tells whether an error destroyed the socket, and the server
   // learns of it without a listener per connection. A 'drain' pays what
   // either path owed.
+  // The stream's own events come from the middle of streamx's bookkeeping
+  // (or, for 'end' and 'close', before ours): a listener that throws would
+  // leave it half done, and the socket would never read on, end or close, nor
+  // its server. What a listener throws is reported as uncaught, as in Node.js,
+  // and the socket goes on.
   emit(name, ...argv) {
-    if (name === 'drain') this._state &= ~DRAIN_OWED
-    else if (name === 'newListener') {
+    if (name === 'newListener') {
       if (streamNewListener !== null) streamNewListener.call(this, argv[0], argv[1])
       // As in Node.js, a 'readable' consumer asks for data: it ends a pause
       // on connect, as resume(), pipe() and read() do.
       if (argv[0] === 'readable') this._endPauseOnConnect()
     }
+
+    if (!STREAM_EVENTS.has(name)) return super.emit(name, ...argv)
+
+    if (name === 'drain') this._state &= ~DRAIN_OWED
+
+    const closing = name === 'close' && argv.length === 0
+    let result = true
+
+    try {
+      result = closing
+        ? super.emit('close', getStreamError(this) !== null)
+        : super.emit(name, ...argv)
+    } catch (err) {
+      reportUncaught(err)
+    }
+
     // Without half-open, our side ends once the peer's end has been
     // delivered, after the 'end' listeners, as in Node.js.
-    else if (name === 'end' && (this._state & ALLOW_HALF_OPEN) === 0) {
-      const result = super.emit('end', ...argv)
-      this.end()
-      return result
-    }
-    if (name !== 'close' || argv.length !== 0) return super.emit(name, ...argv)
+    if (name === 'end' && (this._state & ALLOW_HALF_OPEN) === 0) this.end()
+    else if (closing && this._server !== null) this._server._onsocketclose(this)
 
-    const result = super.emit('close', getStreamError(this) !== null)
-    if (this._server !== null) this._server._onsocketclose(this)
     return result
   }
 
@@ -1847,6 +1857,15 @@ module.exports = class TCPSocket extends Duplex {
       TCPError.SOCKET_IS_CLOSED('Socket was destroyed before the data was written')
     )
   }
+}
+
+const STREAM_EVENTS = new Set(['data', 'readable', 'end', 'finish', 'drain', 'error', 'close'])
+
+// From a microtask, where nothing of ours is left half done.
+function reportUncaught(err) {
+  queueMicrotask(() => {
+    throw err
+  })
 }
 
 const socketEmit = module.exports.prototype.emit

@@ -453,3 +453,22 @@ test("setEncoding('base64') and ('utf16le') decode across chunk boundaries, as N
     server.close()
   }
 })
+
+test('a listener of data, readable, end, finish, error or close that throws is reported, and the socket and its server still close', async (t) => {
+  // streamx emits these from the middle of its bookkeeping: a throw there
+  // left the socket without further reads, 'end' or 'close', and the server
+  // without its 'close'. In a child process, since the errors are uncaught.
+  const result = await fixtureResult(t, 'throwing-stream-listener.js')
+  if (!result) return
+
+  for (const { name, got, clientClosed, serverClosed } of result.outcomes) {
+    t.is(got, name === 'error' ? 'a' : 'abc', `${name}: read everything sent`)
+    t.ok(clientClosed, `${name}: the socket closed`)
+    t.ok(serverClosed, `${name}: the server closed`)
+  }
+  t.alike(
+    result.errors,
+    result.outcomes.map(({ name }) => `${name} listener failed`),
+    'each error reported as uncaught, once'
+  )
+})
