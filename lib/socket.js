@@ -1199,10 +1199,12 @@ module.exports = class TCPSocket extends Duplex {
     this._pendingDestroy = cb
   }
 
+  // As in Node.js, a socket read through 'readable' does not start flowing:
+  // its chunks would go to 'data' and never reach read().
   resume() {
     this._endPauseOnConnect()
     this._state &= ~PAUSED
-    super.resume()
+    if (this.listenerCount('readable') === 0) super.resume()
     if (this._into !== null) this._startReading()
     return this
   }

@@ -340,3 +340,32 @@ test('destroySoon() ends our side and destroys the socket once it has finished',
   await once(socket, 'close')
   t.alike(order, ['written', 'finish', 'close'])
 })
+
+test("resume() on a socket read through 'readable' leaves it to read(), as in Node.js", async (t) => {
+  // Flowing, its chunks would go to 'data', which nobody listens to.
+  const parts = ['one', 'two', 'three']
+  let peer = null
+  const server = await listen(t, {}, (socket) => {
+    peer = socket
+    socket.write(parts[0])
+  })
+  const socket = connect(t, server.address().port, '127.0.0.1')
+
+  let received = ''
+  socket.on('readable', () => {
+    let chunk
+    while ((chunk = socket.read()) !== null) received += chunk
+  })
+  const ended = once(socket, 'end')
+
+  for (let i = 1; i <= parts.length; i++) {
+    while (received.length < parts.slice(0, i).join('').length) await once(socket, 'readable')
+    socket.resume()
+    if (i < parts.length) peer.write(parts[i])
+    else peer.end()
+  }
+  await ended
+
+  t.is(received, parts.join(''), 'every part came through read()')
+  t.is(socket.readableFlowing, false, 'not flowing')
+})
