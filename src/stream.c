@@ -69,6 +69,42 @@ bare_tcp__wrote(bare_tcp_t *handle, size_t bytes) {
 }
 
 static void
+bare_tcp__on_shutdown(uv_shutdown_t *req, int status);
+
+static int
+bare_tcp__shutdown(bare_tcp_t *handle) {
+  // A stream ends once, late in its life: the request is not carried by
+  // every open handle.
+  uv_shutdown_t *req = malloc(sizeof(uv_shutdown_t));
+  if (req == NULL) return UV_ENOMEM;
+
+  int err = uv_shutdown(req, (uv_stream_t *) &handle->tcp, bare_tcp__on_shutdown);
+  if (err < 0) free(req);
+
+  return err;
+}
+
+/* The shutdown deferred behind the write just called back, unless that
+ * callback wrote again. It fails as a queued shutdown would: cancelled when
+ * the handle is closing, before the close callback. */
+static void
+bare_tcp__end_after_write(bare_tcp_t *handle) {
+  if (!(handle->state & bare_tcp_state_end_deferred) || (handle->state & bare_tcp_state_writing)) return;
+
+  handle->state &= ~bare_tcp_state_end_deferred;
+
+  bare_tcp_module_t *module = handle->module;
+  if (module->exiting) return;
+
+  int err = handle->state & bare_tcp_state_closing ? UV_ECANCELED : bare_tcp__shutdown(handle);
+  if (err == 0) return;
+
+  handle->state = (handle->state & ~bare_tcp_state_ending) | bare_tcp_state_ended;
+
+  bare_tcp__call_status(handle, module->on_end, err, "shutdown", false);
+}
+
+static void
 bare_tcp__on_write(uv_write_t *req, int status) {
   bare_tcp_write_t *write = (bare_tcp_write_t *) req;
   bare_tcp_t *handle = (bare_tcp_t *) req->handle;
@@ -83,9 +119,9 @@ bare_tcp__on_write(uv_write_t *req, int status) {
   free(write);
   handle->write = NULL;
 
-  if (module->exiting) return;
+  if (!module->exiting) bare_tcp__call_status(handle, module->on_write, status, "write", false);
 
-  bare_tcp__call_status(handle, module->on_write, status, "write", false);
+  bare_tcp__end_after_write(handle);
 }
 
 /*
@@ -490,17 +526,17 @@ bare_tcp_end(js_env_t *env, js_callback_info_t *info) {
     return NULL;
   }
 
-  // A stream ends once, late in its life: the request is not carried by
-  // every open handle.
-  uv_shutdown_t *req = malloc(sizeof(uv_shutdown_t));
-  if (req == NULL) {
-    bare_tcp__throw(env, UV_ENOMEM, "shutdown");
+  // libuv starts a shutdown once its write queue is empty, and a write the
+  // kernel took whole inside uv_write leaves that queue at once but is called
+  // back only later: the shutdown's callback, and with it 'finish', would
+  // overtake the write's.
+  if (handle->state & bare_tcp_state_writing) {
+    handle->state |= bare_tcp_state_ending | bare_tcp_state_end_deferred;
     return NULL;
   }
 
-  err = uv_shutdown(req, (uv_stream_t *) &handle->tcp, bare_tcp__on_shutdown);
+  err = bare_tcp__shutdown(handle);
   if (err < 0) {
-    free(req);
     bare_tcp__throw(env, err, "shutdown");
     return NULL;
   }

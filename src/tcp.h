@@ -84,6 +84,10 @@ enum {
    * a microtask or another socket's listener comes after this socket's
    * answer was written, and must not be undone by it. */
   bare_tcp_state_held = 1 << 13,
+
+  /* end() came while a write was in flight: the shutdown starts once that
+   * write has been called back (see bare_tcp_end). Set with ending. */
+  bare_tcp_state_end_deferred = 1 << 14,
 };
 
 /*

@@ -645,3 +645,38 @@ test('destroy(): the callbacks of writes it flushes come after it returns, and a
   t.is(err.code, 'SOCKET_IS_CLOSED')
   await once(socket, 'close')
 })
+
+test("end() while a write is in flight: every write callback, then end()'s, then 'finish' with nothing left", async (t) => {
+  const server = await listen(t, {}, (socket) => {
+    socket.on('error', () => {})
+    socket.resume()
+    socket.on('end', () => socket.end())
+  })
+
+  // A small send buffer leaves the last batch partly in flight when end()
+  // comes; libuv may then call back the shutdown before that write.
+  for (let round = 0; round < 10; round++) {
+    const log = []
+    const callback = (name) => (err) => log.push(name + ' ' + (err ? err.code : 'ok'))
+    const socket = connect(t, server.address().port, '127.0.0.1')
+    await once(socket, 'connect')
+    socket.setSendBufferSize(4096)
+
+    const ended = new Promise((resolve) => {
+      socket.write(Buffer.alloc(163566), () => {
+        socket.write(Buffer.alloc(100), callback('write 1'))
+        socket.write(Buffer.alloc(15), callback('write 2'))
+        socket.write(Buffer.alloc(80000), callback('write 3'))
+        socket.end(callback('end'))
+      })
+      socket.on('finish', () => {
+        log.push('finish ' + socket.writableLength)
+        resolve()
+      })
+    })
+    await ended
+    await once(socket, 'close')
+
+    t.alike(log, ['write 1 ok', 'write 2 ok', 'write 3 ok', 'end ok', 'finish 0'], 'round ' + round)
+  }
+})
