@@ -142,13 +142,14 @@ bare_tcp__on_full(bare_tcp_t *handle) {
   handle->state &= ~bare_tcp_state_reading;
 }
 
-/* Applies JavaScript's answer to a read of the handle. A pause since the
- * answer was written allows no more than the room it gave. */
+/* Applies JavaScript's answer to a read of the handle. A pause during the
+ * call that handed the read over may have come after the answer was
+ * written: then the answer allows no more than the room the pause gave.
+ * The caller clears the held bit once every answer of the call is in. */
 static void
 bare_tcp__answer(bare_tcp_t *handle, uint32_t answer) {
   if ((handle->state & bare_tcp_state_held) && handle->read_room < answer) answer = handle->read_room;
 
-  handle->state &= ~bare_tcp_state_held;
   handle->read_room = answer;
 
   if (answer == BARE_TCP_READ_FULL) bare_tcp__on_full(handle);
@@ -190,6 +191,8 @@ bare_tcp__deliver_one(bare_tcp_reads_t *reads, bare_tcp_read_t *entry) {
   bare_tcp__call(entry->handle, module->on_read, argc, argv, NULL);
 
   if (entry->slab) bare_tcp__answer(entry->handle, lone[3]);
+
+  entry->handle->state &= ~bare_tcp_state_held;
 }
 
 static bool
@@ -314,6 +317,12 @@ bare_tcp__deliver_many(bare_tcp_reads_t *reads, size_t count) {
   for (size_t i = 0; i < count; i++) {
     bare_tcp_read_t *entry = &reads->entries[i];
     if (entry->slab) bare_tcp__answer(entry->handle, meta[i * 4 + 3]);
+  }
+
+  // A socket may have several reads in the batch, all answered before it
+  // was paused.
+  for (size_t i = 0; i < count; i++) {
+    reads->entries[i].handle->state &= ~bare_tcp_state_held;
   }
 
   return true;
@@ -764,6 +773,8 @@ bare_tcp__deliver_into(bare_tcp_t *handle, size_t len) {
   }
 
   bare_tcp__answer(handle, lone[3]);
+
+  handle->state &= ~bare_tcp_state_held;
 }
 
 static void

@@ -203,6 +203,63 @@ test('a socket paused while data flows holds at most one read past its mark from
   }
 })
 
+test("a pause from a microtask or from another socket's listener holds, however many reads the socket had in that wake-up", async (t) => {
+  // 32 MiB at once: each wake-up hands a socket dozens of reads, all
+  // answered "read on" before the pause comes.
+  const total = 32 << 20
+  const server = await listen(t, {}, (socket) => {
+    socket.on('error', () => {})
+    socket.end(Buffer.alloc(total, 0x64))
+  })
+  const port = server.address().port
+
+  for (const where of ['microtask', 'other socket']) {
+    const sockets = [0, 1].map(() => connect(t, { port, host: '127.0.0.1' }))
+    const ended = sockets.map((socket) => once(socket, 'end'))
+    const received = [0, 0]
+    // Reads of each socket in the batch being handed out: microtasks run
+    // once the whole batch is.
+    const inBatch = [0, 0]
+    let paused = null
+    let taken = -1
+
+    sockets.forEach((socket, i) => {
+      socket.on('data', (data) => {
+        received[i] += data.byteLength
+        if (inBatch[i]++ === 0) queueMicrotask(() => (inBatch[i] = 0))
+        if (paused !== null || received[i] < 1 << 20) return
+
+        if (where === 'microtask' && i === 0) {
+          paused = socket
+          queueMicrotask(() => {
+            socket.pause()
+            taken = socket.bytesRead
+          })
+        } else if (where === 'other socket' && inBatch[1 - i] >= 2) {
+          paused = sockets[1 - i]
+          paused.pause()
+          taken = paused.bytesRead
+        }
+      })
+    })
+
+    const deadline = Date.now() + 10000
+    while (taken === -1 && Date.now() < deadline) await sleep(1)
+    t.not(taken, -1, `paused from ${where}`)
+    await sleep(300)
+
+    const held = paused.bytesRead - taken
+    t.ok(
+      held <= paused.readableHighWaterMark + 65536,
+      `paused from ${where}: ${held} bytes read since (mark ${paused.readableHighWaterMark}, reads of 65536)`
+    )
+
+    paused.resume()
+    await Promise.all(ended)
+    t.alike(received, [total, total], 'all of it once resumed')
+  }
+})
+
 test('high-water marks: 64 KiB for writes and 16 KiB for reads unless set, per socket or per server', async (t) => {
   const plain = new tcp.Socket()
   t.is(plain.writableHighWaterMark, 65536)
