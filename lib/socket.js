@@ -1200,7 +1200,8 @@ module.exports = class TCPSocket extends Duplex {
   }
 
   // As in Node.js, a socket read through 'readable' does not start flowing:
-  // its chunks would go to 'data' and never reach read().
+  // its chunks would go to 'data' and never reach read(). It flows once the
+  // last 'readable' listener is gone (_flowAfterReadable).
   resume() {
     this._endPauseOnConnect()
     this._state &= ~PAUSED
@@ -1226,6 +1227,18 @@ module.exports = class TCPSocket extends Duplex {
     }
 
     return this
+  }
+
+  // As Node.js documents it, a socket that lost its last 'readable' listener
+  // flows to its 'data' listeners, even one paused meanwhile.
+  _flowAfterReadable() {
+    if (
+      this.listenerCount('readable') === 0 &&
+      this.listenerCount('data') > 0 &&
+      !this.destroying
+    ) {
+      this.resume()
+    }
   }
 
   pipe(dest, cb) {
@@ -1692,6 +1705,9 @@ module.exports = class TCPSocket extends Duplex {
       // As in Node.js, a 'readable' consumer asks for data: it ends a pause
       // on connect, as resume(), pipe() and read() do.
       if (argv[0] === 'readable') this._endPauseOnConnect()
+    } else if (name === 'removeListener' && argv[0] === 'readable') {
+      // Later: a once listener is removed before it is called.
+      queueMicrotask(() => this._flowAfterReadable())
     }
 
     if (!STREAM_EVENTS.has(name)) return super.emit(name, ...argv)

@@ -369,3 +369,34 @@ test("resume() on a socket read through 'readable' leaves it to read(), as in No
   t.is(received, parts.join(''), 'every part came through read()')
   t.is(socket.readableFlowing, false, 'not flowing')
 })
+
+test("a socket resumed while a 'readable' listener was there flows to 'data' once that listener is gone, as in Node.js", async (t) => {
+  const total = 1 << 20
+  const server = await listen(t, {}, (socket) => socket.end(Buffer.alloc(total)))
+  const socket = connect(t, server.address().port, '127.0.0.1')
+
+  let received = 0
+  socket.on('data', (data) => (received += data.byteLength))
+  socket.pause()
+  socket.once('readable', () => {})
+  socket.resume()
+
+  await once(socket, 'end')
+  t.is(received, total, 'every byte reached data')
+})
+
+test("removing the last 'readable' listener makes a socket with 'data' listeners flow, even one paused, as Node.js documents", async (t) => {
+  const server = await listen(t, {}, (socket) => socket.end('hello'))
+  const socket = connect(t, server.address().port, '127.0.0.1')
+
+  let received = 0
+  socket.on('data', (data) => (received += data.byteLength))
+  const onreadable = () => {}
+  socket.on('readable', onreadable)
+  socket.pause()
+  socket.off('readable', onreadable)
+
+  await once(socket, 'end')
+  t.is(received, 5, 'every byte reached data')
+  t.absent(socket.isPaused(), 'no longer paused')
+})
