@@ -342,3 +342,45 @@ test('a detached buffer empties the chunks of it still queued, and the stream st
   t.alike(result.chunks, ['one', ''], 'the queued chunk, emptied, then nothing more')
   t.is(result.events, 1)
 })
+
+test("a socket's reads of one wake-up reach 'data' with the microtasks of each run before the next, as in Node.js", async (t) => {
+  // 16 MiB at once: the socket reads dozens of times per wake-up, and a
+  // pause() or destroy() from a microtask holds back the next read.
+  const total = 16 << 20
+  const server = await listen(t, {}, (socket) => {
+    socket.on('error', () => {})
+    socket.end(Buffer.alloc(total, 0x65))
+  })
+
+  for (const stop of ['pause', 'destroy']) {
+    const socket = connect(t, server.address().port, '127.0.0.1')
+    const events = []
+    let stopped = false
+    let afterStop = 0
+
+    socket.on('data', (data) => {
+      if (stopped) afterStop++
+      events.push('data')
+      queueMicrotask(() => {
+        events.push('microtask')
+        if (!stopped && socket.bytesRead >= 2 << 20) {
+          stopped = true
+          socket[stop]()
+        }
+      })
+    })
+
+    const deadline = Date.now() + 10000
+    while (!stopped && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1))
+    t.ok(stopped, `${stop} came`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+
+    const runs = events.join(' ').split('microtask')
+    t.ok(
+      runs.every((run) => run.split('data').length <= 2),
+      `${stop}: never two 'data' events without the microtasks between them`
+    )
+    t.is(afterStop, 0, `${stop}: no 'data' after it`)
+    socket.destroy()
+  }
+})
