@@ -171,14 +171,22 @@ bare_tcp__handle(js_env_t *env, js_value_t *value) {
   err = js_get_arraybuffer_info(env, value, (void **) &handle, &len);
   assert(err == 0);
 
-  return len == sizeof(bare_tcp_t) && handle->magic == BARE_TCP_MAGIC ? handle : NULL;
+  if (len != sizeof(bare_tcp_t) || handle->magic != BARE_TCP_MAGIC || handle->origin != handle) return NULL;
+
+  // A handle transferred to another thread stays on its own thread's loop,
+  // which only that thread may touch.
+  uv_loop_t *loop;
+  err = js_get_env_loop(env, &loop);
+  assert(err == 0);
+
+  return handle->tcp.loop == loop ? handle : NULL;
 }
 
 bare_tcp_t *
 bare_tcp__unwrap(js_env_t *env, js_value_t *value) {
   bare_tcp_t *handle = bare_tcp__handle(env, value);
 
-  if (handle == NULL) bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Not a TCP handle");
+  if (handle == NULL) bare_tcp__throw_code(env, "INVALID_ARGUMENT", "Not a TCP handle of this thread");
 
   return handle;
 }
@@ -232,6 +240,7 @@ bare_tcp__create(bare_tcp_module_t *module, js_value_t *ctx, uint32_t read_buffe
   handle->store = store;
 
   handle->magic = BARE_TCP_MAGIC;
+  handle->origin = handle;
   handle->module = module;
   handle->read_buffer_size = read_buffer_size;
   handle->last_active = uv_now(module->loop);

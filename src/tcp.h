@@ -146,6 +146,12 @@ struct bare_tcp_s {
 
   uint32_t magic;
 
+  /* Where bare_tcp__create made the handle. A byte copy of a handle
+   * (ArrayBuffer.prototype.slice(), or a structured clone into another
+   * thread's data) keeps the original's address here and is refused: libuv
+   * would run on a copy of a uv_tcp_t linked into a loop. */
+  bare_tcp_t *origin;
+
   /* How many more bytes the socket may read in this wake-up once it has a
    * read in the batch, as JavaScript last answered (read.c): libuv reads up
    * to 32 times per wake-up, and JavaScript hears of them only after.

@@ -90,3 +90,22 @@ test("the socket's own handle detached and collected: no crash, an error with a 
   t.is(result.received, 'ping', 'libuv kept the memory it uses')
   t.alike(result.errors, ['write INVALID_ARGUMENT'], 'a call with the detached handle throws')
 })
+
+test('a handle copied, or given to another thread, is refused with INVALID_ARGUMENT, and the socket goes on', async (t) => {
+  // A byte copy of a handle, or the handle on another thread's loop, would
+  // have libuv run on memory that is not the handle or from the wrong
+  // thread. In a child process, since threads are involved.
+  const result = await fixtureResult(t, 'thread-handle.js')
+  if (!result) return
+
+  const REFUSED = 1
+  t.is(result.sameThreadCopy, REFUSED, 'a copy made in the same thread')
+  t.alike(result.copied, [REFUSED, REFUSED, REFUSED], 'a copy in thread data: write, resume, close')
+  t.alike(
+    result.transferred,
+    [REFUSED, REFUSED, REFUSED],
+    'transferred to a thread: write, resume, close'
+  )
+  t.is(result.echoed, 'still here', 'the socket still echoes')
+  t.is(result.closes, 1, "one 'close', by its own destroy()")
+})
