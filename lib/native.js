@@ -43,10 +43,13 @@ let laterTurn = 0
 
 function deliverLater() {
   if (laterAt === later.length) return
+  const at = laterAt
+  laterAt += 6
   try {
-    deliverRead(later, laterAt, laterTurn === turn.count)
+    const answer = handOver(later[at], later[at + 1], later[at + 2], later[at + 3], later[at + 4])
+    if (laterTurn === turn.count) readView[later[at + 5] + 3] = answer
   } finally {
-    laterAt += 6
+    later[at] = later[at + 1] = null
     if (laterAt < later.length) queueMicrotask(deliverLater)
     else later.length = laterAt = 0
   }
@@ -56,31 +59,20 @@ function deliverAllLater() {
   while (laterAt < later.length) {
     const at = laterAt
     laterAt += 6
-    deliverRead(later, at, false)
+    handOver(later[at], later[at + 1], later[at + 2], later[at + 3], later[at + 4])
   }
   later.length = laterAt = 0
 }
 
-function deliverRead(reads, at, answer) {
-  const socket = reads[at]
-  const slabs = reads[at + 1]
-  const index = reads[at + 2]
-  const j = reads[at + 5]
+// One read of a batch, at once or later: one code path for both, so that
+// the engine optimises it early.
+function handOver(socket, slabs, index, offset, length) {
+  if (index === END) return socket._onread(null, null, 0, 0)
 
-  reads[at] = reads[at + 1] = null
+  const slab = (slabs[index] = usable(slabs[index]))
+  if (slab === null) return socket._onread(SLAB_LOST(), null, 0, 0)
 
-  let result
-  if (index === END) {
-    result = socket._onread(null, null, 0, 0)
-  } else {
-    const slab = (slabs[index] = usable(slabs[index]))
-    result =
-      slab === null
-        ? socket._onread(SLAB_LOST(), null, 0, 0)
-        : socket._onread(null, slab, reads[at + 3], reads[at + 4])
-  }
-
-  if (answer) readView[j + 3] = result
+  return socket._onread(null, slab, offset, length)
 }
 
 const lone = new Uint32Array(
@@ -139,19 +131,9 @@ const lone = new Uint32Array(
             queueMicrotask(deliverLater)
           }
           later.push(sockets[i], slabs, view[j], view[j + 1], view[j + 2], j)
-          continue
+        } else {
+          view[j + 3] = handOver(sockets[i], slabs, view[j], view[j + 1], view[j + 2])
         }
-
-        let slab = null
-        if (view[j] !== END) {
-          slab = slabs[view[j]] = usable(slabs[view[j]])
-          if (slab === null) {
-            view[j + 3] = sockets[i]._onread(SLAB_LOST(), null, 0, 0)
-            continue
-          }
-        }
-
-        view[j + 3] = sockets[i]._onread(null, slab, view[j + 1], view[j + 2])
       }
     },
     function onwrite(err) {
