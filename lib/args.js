@@ -15,7 +15,7 @@ exports.port = function port(value) {
   if (typeof value === 'string' && /^[0-9]{1,5}$/.test(value)) number = Number(value)
 
   if (typeof number !== 'number' || !Number.isInteger(number) || number < 0 || number > 65535) {
-    throw TCPError.INVALID_PORT(value)
+    throw TCPError.INVALID_PORT(`Port must be an integer between 0 and 65535, got ${quote(value)}`)
   }
 
   return number
@@ -161,7 +161,9 @@ exports.signal = function signal(value) {
 // A file descriptor: an integer from 0 to 2^31-1.
 exports.fd = function fd(value) {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
-    throw TCPError.INVALID_FD(value)
+    throw TCPError.INVALID_FD(
+      `File descriptor must be an integer between 0 and 2147483647, got ${quote(value)}`
+    )
   }
   return value
 }

@@ -40,9 +40,9 @@ declare class TCPError extends Error {
   static SERVER_IS_CLOSED(msg?: string): TCPError
   static INVALID_ARGUMENT(msg?: string): TCPError
   static INVALID_HOST(msg?: string): TCPError
-  static INVALID_PORT(port: unknown): TCPError
+  static INVALID_PORT(msg?: string): TCPError
   static WRITE_AFTER_END(msg?: string): TCPError
-  static INVALID_FD(fd: unknown): TCPError
+  static INVALID_FD(msg?: string): TCPError
 }
 
 declare namespace TCPError {

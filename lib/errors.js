@@ -2,7 +2,7 @@
 // created in C with the libuv error name as their code and dressed in
 // system-errors.js.
 
-const { describe, quote } = require('./describe')
+const { describe } = require('./describe')
 
 module.exports = class TCPError extends Error {
   // The published bare-tcp's signature: the code is the name of the factory
@@ -45,18 +45,12 @@ module.exports = class TCPError extends Error {
     return new TCPError(msg, TCPError.INVALID_HOST)
   }
 
-  static INVALID_PORT(port) {
-    return new TCPError(
-      `Port must be an integer between 0 and 65535, got ${quote(port)}`,
-      TCPError.INVALID_PORT
-    )
+  static INVALID_PORT(msg = 'Port must be an integer between 0 and 65535') {
+    return new TCPError(msg, TCPError.INVALID_PORT)
   }
 
-  static INVALID_FD(fd) {
-    return new TCPError(
-      `File descriptor must be an integer between 0 and 2147483647, got ${quote(fd)}`,
-      TCPError.INVALID_FD
-    )
+  static INVALID_FD(msg = 'File descriptor must be an integer between 0 and 2147483647') {
+    return new TCPError(msg, TCPError.INVALID_FD)
   }
 
   static WRITE_AFTER_END(msg = 'Cannot write after end') {

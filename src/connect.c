@@ -147,7 +147,12 @@ bare_tcp_bind(js_env_t *env, js_callback_info_t *info) {
 /* Marks a handle whose descriptor is already connected as connected. */
 static void
 bare_tcp__mark_connected(bare_tcp_t *handle, const struct sockaddr_storage *peer) {
-  memcpy(&handle->peer, peer, sizeof(handle->peer));
+  // A Unix domain peer has no address and port to keep.
+  if (peer->ss_family == AF_INET || peer->ss_family == AF_INET6) {
+    memcpy(&handle->peer, peer, sizeof(handle->peer));
+  } else {
+    memset(&handle->peer, 0, sizeof(handle->peer));
+  }
   handle->state |= bare_tcp_state_connected;
   handle->last_active = uv_now(handle->module->loop);
 }
@@ -171,13 +176,14 @@ bare_tcp__adopt(bare_tcp_t *handle) {
 }
 
 /*
- * Checks that a descriptor is a connected IPv4 or IPv6 stream socket, and
- * learns its peer, before libuv takes it over: once it does, closing the
- * handle closes the descriptor, which must not happen to one the caller
- * still owns, so nothing may fail after that.
+ * Checks that a descriptor is a connected stream socket, and learns its
+ * peer, before libuv takes it over: once it does, closing the handle closes
+ * the descriptor, which must not happen to one the caller still owns, so
+ * nothing may fail after that. IPv4 and IPv6, and Unix domain sockets as
+ * socketpair() makes them, which the published bare-tcp opens too.
  */
 static bool
-bare_tcp__is_connected_tcp(int fd, struct sockaddr_storage *peer) {
+bare_tcp__is_connected_stream(int fd, struct sockaddr_storage *peer, bool *is_unix) {
   int type;
   socklen_t len = sizeof(type);
 
@@ -187,7 +193,9 @@ bare_tcp__is_connected_tcp(int fd, struct sockaddr_storage *peer) {
   len = sizeof(addr);
 
   if (getsockname(fd, (struct sockaddr *) &addr, &len) != 0) return false;
-  if (addr.ss_family != AF_INET && addr.ss_family != AF_INET6) return false;
+  if (addr.ss_family != AF_INET && addr.ss_family != AF_INET6 && addr.ss_family != AF_UNIX) return false;
+
+  *is_unix = addr.ss_family == AF_UNIX;
 
   len = sizeof(*peer);
   return getpeername(fd, (struct sockaddr *) peer, &len) == 0;
@@ -211,8 +219,9 @@ bare_tcp_open(js_env_t *env, js_callback_info_t *info) {
 
   uint32_t fd;
   struct sockaddr_storage peer;
-  if (argc < 2 || !bare_tcp__get_uint32(env, argv[1], INT32_MAX, &fd) || !bare_tcp__is_connected_tcp((int) fd, &peer)) {
-    bare_tcp__throw_code(env, "INVALID_FD", "File descriptor must be a connected TCP socket");
+  bool is_unix;
+  if (argc < 2 || !bare_tcp__get_uint32(env, argv[1], INT32_MAX, &fd) || !bare_tcp__is_connected_stream((int) fd, &peer, &is_unix)) {
+    bare_tcp__throw_code(env, "INVALID_FD", "File descriptor must be a connected stream socket");
     return NULL;
   }
 
@@ -223,6 +232,8 @@ bare_tcp_open(js_env_t *env, js_callback_info_t *info) {
   }
 
   bare_tcp__mark_connected(handle, &peer);
+
+  if (is_unix) handle->state |= bare_tcp_state_unix;
 
   return NULL;
 }

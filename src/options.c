@@ -57,6 +57,8 @@ bare_tcp_keepalive(js_env_t *env, js_callback_info_t *info) {
     return NULL;
   }
 
+  if (handle->state & bare_tcp_state_unix) return NULL;
+
   int fd;
   int err = bare_tcp__fd(handle, &fd);
 
@@ -90,6 +92,8 @@ bare_tcp_nodelay(js_env_t *env, js_callback_info_t *info) {
     return NULL;
   }
 
+  if (handle->state & bare_tcp_state_unix) return NULL;
+
   int err = uv_tcp_nodelay(&handle->tcp, enable);
   if (err < 0) bare_tcp__throw(env, err, "setsockopt");
 
@@ -111,6 +115,8 @@ bare_tcp_user_timeout(js_env_t *env, js_callback_info_t *info) {
     bare_tcp__throw_code(env, "INVALID_ARGUMENT", "userTimeout() takes a non-negative integer of milliseconds");
     return NULL;
   }
+
+  if (handle->state & bare_tcp_state_unix) return NULL;
 
   int fd;
   int err = bare_tcp__fd(handle, &fd);
@@ -213,6 +219,8 @@ bare_tcp_sockopts(js_env_t *env, js_callback_info_t *info) {
   assert(err == 0);
 
   for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+    if (options[i].level == IPPROTO_TCP && handle->state & bare_tcp_state_unix) continue;
+
     int value;
     err = bare_tcp__getsockopt(fd, options[i].level, options[i].option, &value);
     if (err < 0) {
@@ -243,7 +251,7 @@ bare_tcp_info(js_env_t *env, js_callback_info_t *info) {
   err = bare_tcp__fd(handle, &fd);
 
   bare_tcp_info_t stats;
-  if (err == 0) err = bare_tcp__read_info(fd, &stats);
+  if (err == 0) err = handle->state & bare_tcp_state_unix ? -ENOTSUP : bare_tcp__read_info(fd, &stats);
 
   if (err == -ENOTSUP) {
     err = js_get_null(env, &result);

@@ -88,6 +88,10 @@ enum {
   /* end() came while a write was in flight: the shutdown starts once that
    * write has been called back (see bare_tcp_end). Set with ending. */
   bare_tcp_state_end_deferred = 1 << 14,
+
+  /* open() took a Unix domain socket (socketpair()): TCP's options do not
+   * apply to it, and setting them does nothing, as Node.js does for a pipe. */
+  bare_tcp_state_unix = 1 << 15,
 };
 
 /*

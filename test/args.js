@@ -105,6 +105,9 @@ test('misuse errors are TCPErrors with a code', (t) => {
   }
 
   t.is(tcp.errors.INVALID_ARGUMENT().message, 'INVALID_ARGUMENT: Invalid argument')
+  // Every factory takes its message, as in the published bare-tcp.
+  t.is(tcp.errors.INVALID_PORT('Port must be even').message, 'INVALID_PORT: Port must be even')
+  t.is(tcp.errors.INVALID_FD('Not a socket').message, 'INVALID_FD: Not a socket')
 
   t.is(new tcp.errors('m').code, 'TCPError')
   t.is(new tcp.errors('m', tcp.errors.INVALID_PORT).code, 'INVALID_PORT', "the factory's name")

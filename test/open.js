@@ -1,7 +1,7 @@
 const test = require('brittle')
 const { spawn } = require('bare-subprocess')
 const path = require('bare-path')
-const { tcp, listen, connect, once, fdOf } = require('./helpers')
+const { tcp, listen, connect, once, fdOf, collect } = require('./helpers')
 
 test('open(fd) adopts a connected TCP socket passed by another process', async (t) => {
   const server = await listen(t, {}, (socket) => socket.pipe(socket))
@@ -57,9 +57,7 @@ test('open() with options form, then data flows both ways', async (t) => {
 })
 
 test('bad descriptors give INVALID_FD and leave the socket usable', async (t) => {
-  const [a, b] = tcp.socketpair()
-
-  for (const fd of [-1, 1.5, 'x', null, 2 ** 31, a, 987654]) {
+  for (const fd of [-1, 1.5, 'x', null, 2 ** 31, 987654]) {
     const socket = new tcp.Socket()
     try {
       socket.open(fd)
@@ -72,10 +70,35 @@ test('bad descriptors give INVALID_FD and leave the socket usable', async (t) =>
 
   const server = await listen(t, {}, (socket) => socket.end('ok'))
   const socket = new tcp.Socket()
-  t.exception(() => socket.open(a), /INVALID_FD/)
+  t.exception(() => socket.open(987654), /INVALID_FD/)
   socket.connect(server.address().port, '127.0.0.1')
   await once(socket, 'connect')
   t.pass('connect still works after a failed open')
   socket.destroy()
-  t.ok(b)
+})
+
+test('open() takes a socketpair() descriptor, as the published bare-tcp does: data flows, TCP options do nothing, no addresses', async (t) => {
+  const [a, b] = tcp.socketpair()
+  const left = new tcp.Socket().open(a)
+  const right = new tcp.Socket().open({ fd: b, timeout: 5000 })
+
+  await Promise.all([once(left, 'connect'), once(right, 'connect')])
+  t.is(right.timeout, 5000)
+
+  // As Node.js does for a pipe: accepted, with nothing to set.
+  left.setNoDelay(true)
+  left.setKeepAlive(true, 1000)
+  t.is(left.remoteAddress, undefined)
+  t.is(left.remotePort, undefined)
+  t.is(left.localAddress, undefined)
+  t.alike(left.address(), {})
+
+  const received = collect(right)
+  left.end('across the pair')
+  t.is((await received).toString(), 'across the pair')
+
+  const closed = [once(left, 'close'), once(right, 'close')]
+  right.end()
+  await Promise.all(closed)
+  t.ok(left.destroyed && right.destroyed, 'both closed')
 })

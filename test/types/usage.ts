@@ -436,9 +436,9 @@ function constantsAndErrors() {
     tcp.errors.SERVER_IS_CLOSED('closed'),
     tcp.errors.INVALID_ARGUMENT('bad'),
     tcp.errors.INVALID_HOST(),
-    tcp.errors.INVALID_PORT(-1),
+    tcp.errors.INVALID_PORT('Port must be even'),
     tcp.errors.WRITE_AFTER_END(),
-    tcp.errors.INVALID_FD(-1),
+    tcp.errors.INVALID_FD(),
     errors.INVALID_PORT('x')
   ]
 
