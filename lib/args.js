@@ -341,6 +341,7 @@ exports.listen = function listen(argv) {
     reusePort: exports.flag(opts.reusePort) ?? false,
     signal: exports.signal(opts.signal),
     lookup: exports.callback(opts.lookup, 'Lookup'),
+    hints: opts.hints === undefined || opts.hints === null ? null : integer(opts.hints, 'Hints'),
     family: exports.family(opts.family),
     onlistening: exports.callback(onlistening, 'Listening listener')
   }

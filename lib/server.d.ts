@@ -8,12 +8,12 @@ import TCPSocket, {
 } from './socket'
 
 /**
- * Resolves the host to listen on, called as `lookup(host, { family }, cb)`; `cb` takes an address
+ * Resolves the host to listen on, called as `lookup(host, { family, hints }, cb)`; `cb` takes an address
  * and its family, Node.js style, or a list whose first entry is used.
  */
 type TCPServerLookupFunction = (
   hostname: string,
-  opts: { family: number },
+  opts: { family: number; hints: number | null },
   cb: (err: Error | null, address: TCPLookupAddress[] | string | null, family?: number) => void
 ) => void
 
@@ -49,6 +49,8 @@ interface TCPServerListenOptions {
   /** Aborting it closes the server. */
   signal?: TCPAbortSignal
   lookup?: TCPServerLookupFunction
+  /** getaddrinfo hints, passed to `lookup`. */
+  hints?: number | null
   family?: 0 | 4 | 6 | 'IPv4' | 'IPv6'
 }
 

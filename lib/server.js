@@ -77,7 +77,7 @@ module.exports = class TCPServer extends EventEmitter {
   }
 
   listen(...argv) {
-    const { port, host, backlog, ipv6Only, reusePort, lookup, family, signal, onlistening } =
+    const { port, host, backlog, ipv6Only, reusePort, lookup, hints, family, signal, onlistening } =
       args.listen(argv)
 
     if (this._state & CLOSING) throw TCPError.SERVER_IS_CLOSED()
@@ -117,7 +117,7 @@ module.exports = class TCPServer extends EventEmitter {
     }
 
     try {
-      resolve(host, { family }, onlookup)
+      resolve(host, { family, hints }, onlookup)
     } catch (err) {
       onlookup(err)
     }
@@ -301,8 +301,14 @@ module.exports = class TCPServer extends EventEmitter {
     })
   }
 
-  _onsocketclose(socket) {
+  // A socket about to emit 'close' is no longer counted by its listeners,
+  // as in the published bare-tcp and Node.js; the server's own 'close' waits
+  // until they have run (_onsocketclose).
+  _onsocketclosing(socket) {
     this.connections.delete(socket)
+  }
+
+  _onsocketclose() {
     if (this._state & CLOSING) this._closeIfDone()
   }
 

@@ -1717,6 +1717,8 @@ module.exports = class TCPSocket extends Duplex {
     const closing = name === 'close' && argv.length === 0
     let result = true
 
+    if (closing && this._server !== null) this._server._onsocketclosing(this)
+
     try {
       result = closing
         ? super.emit('close', getStreamError(this) !== null)
@@ -1728,7 +1730,7 @@ module.exports = class TCPSocket extends Duplex {
     // Without half-open, our side ends once the peer's end has been
     // delivered, after the 'end' listeners, as in Node.js.
     if (name === 'end' && (this._state & ALLOW_HALF_OPEN) === 0) this.end()
-    else if (closing && this._server !== null) this._server._onsocketclose(this)
+    else if (closing && this._server !== null) this._server._onsocketclose()
 
     return result
   }

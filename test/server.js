@@ -576,3 +576,45 @@ test("listen(port, backlog, cb) takes the number as the backlog, as Node.js does
   server.close()
   await once(server, 'close')
 })
+
+test("a socket's 'close' listeners no longer find it in server.connections, and the server's 'close' comes after them", async (t) => {
+  const seen = []
+  const server = tcp.createServer((socket) => {
+    socket.on('close', () => {
+      seen.push(`socket close: ${server.connections.size} left, ${server.connections.has(socket)}`)
+      server.getConnections((err, count) => seen.push(`getConnections: ${err} ${count}`))
+    })
+    server.close(() => seen.push('server close'))
+    socket.end()
+  })
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+
+  const client = tcp.createConnection(server.address().port, '127.0.0.1')
+  client.on('end', () => client.end()).resume()
+  await once(server, 'close')
+  await new Promise((resolve) => setTimeout(resolve, 10))
+
+  t.alike(seen, ['socket close: 0 left, false', 'server close', 'getConnections: null 0'])
+})
+
+test('listen() passes family and hints to a custom lookup', async (t) => {
+  const asked = []
+  const lookup = (host, opts, cb) => {
+    asked.push(opts)
+    cb(null, '127.0.0.1', 4)
+  }
+
+  for (const hints of [1024, undefined]) {
+    const server = tcp.createServer()
+    await new Promise((resolve) =>
+      server.listen({ port: 0, host: 'example.test', hints, lookup }, resolve)
+    )
+    await new Promise((resolve) => server.close(resolve))
+  }
+
+  t.alike(asked, [
+    { family: 0, hints: 1024 },
+    { family: 0, hints: null }
+  ])
+  t.exception(() => tcp.createServer().listen({ port: 0, hints: -1 }), /INVALID_ARGUMENT/)
+})
