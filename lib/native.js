@@ -42,6 +42,10 @@ let laterAt = 0
 let laterTurn = 0
 
 function deliverLater() {
+  // A delivery that never finished was cut short by Bare.exit(), which still
+  // runs the microtasks queued before it: nothing more reaches the program.
+  if (handing) later.length = laterAt = 0
+
   if (laterAt === later.length) return
   const at = laterAt
   laterAt += 6
@@ -64,9 +68,29 @@ function deliverAllLater() {
   later.length = laterAt = 0
 }
 
+// Set while a read is being handed over. Bare.exit() ends the program's
+// JavaScript where it is, skipping catch and finally blocks, so the flag
+// stays set.
+let handing = false
+
 // One read of a batch, at once or later: one code path for both, so that
 // the engine optimises it early.
 function handOver(socket, slabs, index, offset, length) {
+  handing = true
+
+  let answer
+  try {
+    answer = handOverRead(socket, slabs, index, offset, length)
+  } catch (err) {
+    handing = false
+    throw err
+  }
+
+  handing = false
+  return answer
+}
+
+function handOverRead(socket, slabs, index, offset, length) {
   if (index === END) return socket._onread(null, null, 0, 0)
 
   const slab = (slabs[index] = usable(slabs[index]))

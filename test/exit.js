@@ -51,3 +51,10 @@ test("Bare.exit() in a 'connection' listener ends the batch of accepts: no liste
   t.is(code, 3)
   t.is(stdout, 'connection\n', "one 'connection', as in Node.js")
 })
+
+test("Bare.exit() in a 'data' listener: no 'data' reaches any socket after it, even reads of the same wake-up", async (t) => {
+  const { code, signal, stdout } = await run(t, 'exit-in-data.js', [])
+  t.is(signal, null, 'no abort')
+  t.is(code, 3)
+  t.is(stdout, '', "no 'data' after Bare.exit(), as in Node.js")
+})
