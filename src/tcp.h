@@ -150,17 +150,17 @@ struct bare_tcp_s {
 
   uint32_t magic;
 
-  /* Where bare_tcp__create made the handle. A byte copy of a handle
-   * (ArrayBuffer.prototype.slice(), or a structured clone into another
-   * thread's data) keeps the original's address here and is refused: libuv
-   * would run on a copy of a uv_tcp_t linked into a loop. */
-  bare_tcp_t *origin;
-
   /* How many more bytes the socket may read in this wake-up once it has a
    * read in the batch, as JavaScript last answered (read.c): libuv reads up
    * to 32 times per wake-up, and JavaScript hears of them only after.
    * BARE_TCP_READ_ON when its reads reach a consumer as they come. */
   uint32_t read_room;
+
+  /* Where bare_tcp__create made the handle. A byte copy of a handle
+   * (ArrayBuffer.prototype.slice(), or a structured clone into another
+   * thread's data) keeps the original's address here and is refused: libuv
+   * would run on a copy of a uv_tcp_t linked into a loop. */
+  bare_tcp_t *origin;
 
   /* The write the kernel did not take whole, while it is in flight; NULL
    * otherwise. Most writes complete during the call, so the request and the
