@@ -33,10 +33,12 @@ function nextTurn() {
 // queued, so that a pause() or destroy() in one of them holds back the next
 // read. A batch (onreads) hands each socket its first read at once and the
 // socket's later reads of the batch one per microtask, each queued after the
-// microtasks of the read before it. Six entries per read: the socket, the
-// batch's slabs, the slab index, offset, length, and where its answer goes.
-// The engine runs them before the addon's call returns, so the answers
-// still count; should one be left over, the next call delivers it first.
+// microtasks the read before it queued (not after those that these queue in
+// turn: only the addon could wait for the queue to empty, with a call per
+// read). Six entries per read: the socket, the batch's slabs, the slab
+// index, offset, length, and where its answer goes. The engine runs them
+// before the addon's call returns, so the answers still count; should one
+// be left over, the next call delivers it first.
 const later = []
 let laterAt = 0
 let laterTurn = 0
