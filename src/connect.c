@@ -147,11 +147,13 @@ bare_tcp_bind(js_env_t *env, js_callback_info_t *info) {
 /* Marks a handle whose descriptor is already connected as connected. */
 static void
 bare_tcp__mark_connected(bare_tcp_t *handle, const struct sockaddr_storage *peer) {
-  // A Unix domain peer has no address and port to keep.
+  // A Unix domain peer has no address and port to keep, and TCP's options
+  // do not apply to its socket, whether open() or an IPC transfer brought it.
   if (peer->ss_family == AF_INET || peer->ss_family == AF_INET6) {
     memcpy(&handle->peer, peer, sizeof(handle->peer));
   } else {
     memset(&handle->peer, 0, sizeof(handle->peer));
+    if (peer->ss_family == AF_UNIX) handle->state |= bare_tcp_state_unix;
   }
   handle->state |= bare_tcp_state_connected;
   handle->last_active = uv_now(handle->module->loop);
@@ -183,7 +185,7 @@ bare_tcp__adopt(bare_tcp_t *handle) {
  * socketpair() makes them, which the published bare-tcp opens too.
  */
 static bool
-bare_tcp__is_connected_stream(int fd, struct sockaddr_storage *peer, bool *is_unix) {
+bare_tcp__is_connected_stream(int fd, struct sockaddr_storage *peer) {
   int type;
   socklen_t len = sizeof(type);
 
@@ -194,8 +196,6 @@ bare_tcp__is_connected_stream(int fd, struct sockaddr_storage *peer, bool *is_un
 
   if (getsockname(fd, (struct sockaddr *) &addr, &len) != 0) return false;
   if (addr.ss_family != AF_INET && addr.ss_family != AF_INET6 && addr.ss_family != AF_UNIX) return false;
-
-  *is_unix = addr.ss_family == AF_UNIX;
 
   len = sizeof(*peer);
   return getpeername(fd, (struct sockaddr *) peer, &len) == 0;
@@ -219,8 +219,7 @@ bare_tcp_open(js_env_t *env, js_callback_info_t *info) {
 
   uint32_t fd;
   struct sockaddr_storage peer;
-  bool is_unix;
-  if (argc < 2 || !bare_tcp__get_uint32(env, argv[1], INT32_MAX, &fd) || !bare_tcp__is_connected_stream((int) fd, &peer, &is_unix)) {
+  if (argc < 2 || !bare_tcp__get_uint32(env, argv[1], INT32_MAX, &fd) || !bare_tcp__is_connected_stream((int) fd, &peer)) {
     bare_tcp__throw_code(env, "INVALID_FD", "File descriptor must be a connected stream socket");
     return NULL;
   }
@@ -232,8 +231,6 @@ bare_tcp_open(js_env_t *env, js_callback_info_t *info) {
   }
 
   bare_tcp__mark_connected(handle, &peer);
-
-  if (is_unix) handle->state |= bare_tcp_state_unix;
 
   return NULL;
 }

@@ -89,8 +89,9 @@ enum {
    * write has been called back (see bare_tcp_end). Set with ending. */
   bare_tcp_state_end_deferred = 1 << 14,
 
-  /* open() took a Unix domain socket (socketpair()): TCP's options do not
-   * apply to it, and setting them does nothing, as Node.js does for a pipe. */
+  /* The socket is a Unix domain one (socketpair()), taken by open() or over
+   * IPC: TCP's options do not apply to it, and setting them does nothing, as
+   * Node.js does for a pipe. */
   bare_tcp_state_unix = 1 << 15,
 };
 

@@ -109,3 +109,39 @@ test('a handle copied, or given to another thread, is refused with INVALID_ARGUM
   t.is(result.echoed, 'still here', 'the socket still echoes')
   t.is(result.closes, 1, "one 'close', by its own destroy()")
 })
+
+test('a socketpair() socket sent over an IPC pipe is still a Unix socket where it arrives: TCP options do nothing', async (t) => {
+  const [p1, p2] = tcp.socketpair()
+  const sender = new Pipe(p1, { ipc: true })
+  const receiver = new Pipe(p2, { ipc: true })
+  const [u1, u2] = tcp.socketpair()
+  const sent = new tcp.Socket().open(u1)
+  const peer = new tcp.Socket().open(u2)
+  t.teardown(() => {
+    peer.destroy()
+    sender.destroy()
+    receiver.destroy()
+  })
+
+  const arrived = new Promise((resolve) => {
+    receiver.on('handle', () => {
+      const socket = new tcp.Socket()
+      receiver.accept(socket)
+      socket.on('connect', () => resolve(socket))
+    })
+  })
+  receiver.resume()
+  await once(sent, 'connect')
+  sender.write(Buffer.from('x'), sent, () => sent.destroy())
+
+  const socket = await arrived
+  socket.setNoDelay(true)
+  socket.setKeepAlive(true, 1000)
+  socket.setUserTimeout(1000)
+  t.ok(socket.sendBufferSize > 0, 'the buffer sizes still read')
+  t.is(socket.remoteAddress, undefined)
+
+  const received = new Promise((resolve) => peer.once('data', resolve))
+  socket.end('through the pipe')
+  t.is((await received).toString(), 'through the pipe')
+})
