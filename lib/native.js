@@ -37,11 +37,11 @@ function nextTurn() {
 // turn: only the addon could wait for the queue to empty, with a call per
 // read). Six entries per read: the socket, the batch's slabs, the slab
 // index, offset, length, and where its answer goes. The engine runs them
-// before the addon's call returns, so the answers still count; should one
-// be left over, the next call delivers it first.
+// before the addon's call returns, so the answers still count (the addon
+// sets every answer afresh before a call, so a late one changes nothing);
+// should one be left over, the next call delivers it first.
 const later = []
 let laterAt = 0
-let laterTurn = 0
 
 function deliverLater() {
   // A delivery that never finished was cut short by Bare.exit(), which still
@@ -52,8 +52,13 @@ function deliverLater() {
   const at = laterAt
   laterAt += 6
   try {
-    const answer = handOver(later[at], later[at + 1], later[at + 2], later[at + 3], later[at + 4])
-    if (laterTurn === turn.count) readView[later[at + 5] + 3] = answer
+    readView[later[at + 5] + 3] = handOver(
+      later[at],
+      later[at + 1],
+      later[at + 2],
+      later[at + 3],
+      later[at + 4]
+    )
   } finally {
     later[at] = later[at + 1] = null
     if (laterAt < later.length) queueMicrotask(deliverLater)
@@ -152,10 +157,7 @@ const lone = new Uint32Array(
       for (let i = 0, j = 0; i < count; i++, j += 4) {
         // A socket's reads of one batch are next to each other.
         if (i > 0 && sockets[i] === sockets[i - 1]) {
-          if (later.length === 0) {
-            laterTurn = turn.count
-            queueMicrotask(deliverLater)
-          }
+          if (later.length === 0) queueMicrotask(deliverLater)
           later.push(sockets[i], slabs, view[j], view[j + 1], view[j + 2], j)
         } else {
           view[j + 3] = handOver(sockets[i], slabs, view[j], view[j + 1], view[j + 2])

@@ -145,7 +145,7 @@ bare_tcp__on_full(bare_tcp_t *handle) {
 /* Applies JavaScript's answer to a read of the handle. A pause during the
  * call that handed the read over may have come after the answer was
  * written: then the answer allows no more than the room the pause gave.
- * The caller clears the held bit once every answer of the call is in. */
+ * The held bit is cleared before each call, so only such a pause counts. */
 static void
 bare_tcp__answer(bare_tcp_t *handle, uint32_t answer) {
   if ((handle->state & bare_tcp_state_held) && handle->read_room < answer) answer = handle->read_room;
@@ -191,8 +191,6 @@ bare_tcp__deliver_one(bare_tcp_reads_t *reads, bare_tcp_read_t *entry) {
   bare_tcp__call(entry->handle, module->on_read, argc, argv, NULL);
 
   if (entry->slab) bare_tcp__answer(entry->handle, lone[3]);
-
-  entry->handle->state &= ~bare_tcp_state_held;
 }
 
 static bool
@@ -317,12 +315,6 @@ bare_tcp__deliver_many(bare_tcp_reads_t *reads, size_t count) {
   for (size_t i = 0; i < count; i++) {
     bare_tcp_read_t *entry = &reads->entries[i];
     if (entry->slab) bare_tcp__answer(entry->handle, meta[i * 4 + 3]);
-  }
-
-  // A socket may have several reads in the batch, all answered before it
-  // was paused.
-  for (size_t i = 0; i < count; i++) {
-    reads->entries[i].handle->state &= ~bare_tcp_state_held;
   }
 
   return true;
@@ -751,7 +743,7 @@ bare_tcp__deliver_into(bare_tcp_t *handle, size_t len) {
   lone[2] = (uint32_t) len;
   lone[3] = BARE_TCP_READ_ON;
 
-  handle->state &= ~bare_tcp_state_resumed;
+  handle->state &= ~(bare_tcp_state_resumed | bare_tcp_state_held);
 
   js_handle_scope_t *scope;
   err = js_open_handle_scope(env, &scope);
@@ -773,8 +765,6 @@ bare_tcp__deliver_into(bare_tcp_t *handle, size_t len) {
   }
 
   bare_tcp__answer(handle, lone[3]);
-
-  handle->state &= ~bare_tcp_state_held;
 }
 
 static void

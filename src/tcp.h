@@ -80,9 +80,10 @@ enum {
    * libuv reports that as UV_ENOBUFS, which is then no error. */
   bare_tcp_state_deferred = 1 << 12,
 
-  /* Set by hold() while reads are being handed to JavaScript: a pause from
-   * a microtask or another socket's listener comes after this socket's
-   * answer was written, and must not be undone by it. */
+  /* Set by hold(), cleared before each call that hands reads to JavaScript
+   * (and by resume()): a pause during the call, from a microtask or another
+   * socket's listener, may come after this socket's answers were written,
+   * and must not be undone by them. */
   bare_tcp_state_held = 1 << 13,
 
   /* end() came while a write was in flight: the shutdown starts once that

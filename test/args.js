@@ -2,6 +2,12 @@ const test = require('brittle')
 const tcp = require('..')
 
 test('out of range, fractional and non-numeric ports throw INVALID_PORT', (t) => {
+  // No port at all: Node.js throws too; the published bare-tcp connects to 0.
+  t.exception(() => tcp.createConnection({ host: '127.0.0.1' }), /INVALID_PORT/, 'no port')
+  const portless = new tcp.Socket()
+  t.exception(() => portless.connect({ host: '127.0.0.1' }), /INVALID_PORT/, 'no port')
+  portless.destroy()
+
   for (const port of [-1, 65536, 70000, 1.5, NaN, Infinity, '', 'http', '65536', {}, [], true]) {
     const socket = new tcp.Socket()
     t.exception(() => socket.connect(port, '127.0.0.1'), /INVALID_PORT/, String(port))

@@ -1,5 +1,5 @@
 const test = require('brittle')
-const { listen, connect, once } = require('./helpers')
+const { tcp, listen, connect, once } = require('./helpers')
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -55,6 +55,13 @@ test('setTimeout(0) disables the timeout and removes the listener', async (t) =>
 
   await sleep(150)
   t.is(timeouts, 0)
+})
+
+test('a fractional timeout is taken as it is, as in Node.js', (t) => {
+  const socket = new tcp.Socket()
+  socket.setTimeout(1.5)
+  t.is(socket.timeout, 1.5)
+  socket.destroy()
 })
 
 test('a timeout while connecting or looking up is reported too', async (t) => {
