@@ -1103,13 +1103,13 @@ module.exports = class TCPSocket extends Duplex {
     this._afterFlush(seq, null, inWrite)
 
     if ((this._state & NEED_DRAIN) === 0) return
-    if (inWrite) queueMicrotask(() => this._drainIfEmpty())
+    if (inWrite) drainIfEmptyLater(this)
     else this._drainIfEmpty()
   }
 
   _afterFlush(seq, err, inWrite) {
     if (this._writeCallbacks === null) return
-    if (inWrite) queueMicrotask(() => this._callWriteCallbacks(seq, err))
+    if (inWrite) callWriteCallbacksLater(this, seq, err)
     else this._callWriteCallbacks(seq, err)
   }
 
@@ -1457,7 +1457,7 @@ module.exports = class TCPSocket extends Duplex {
 
     this._state &= ~READ_REQUESTED
 
-    const chunk = Buffer.from(data, offset, length)
+    const chunk = new Buffer(data, offset, length, NO_OPTIONS)
 
     if (this._canEmitData()) {
       this._emitData(chunk)
@@ -1536,7 +1536,7 @@ module.exports = class TCPSocket extends Duplex {
         this.emit === socketEmit && Duplex.prototype.emit === baseEmit
           ? soleListener(this._events, 'data')
           : null
-      if (listener !== null) Reflect.apply(listener, this, [data])
+      if (listener !== null) callListener.call(listener, this, data)
       else this.emit('data', data)
     } catch (err) {
       reportUncaught(err)
@@ -1943,6 +1943,25 @@ function chunkDecoder(encoding) {
 
 function ListenerTable() {}
 ListenerTable.prototype = Object.create(null)
+
+// Buffer's constructor defaults its options argument to a new object; passed
+// one, a read's view allocates only itself.
+const NO_OPTIONS = Object.freeze({})
+
+// Function.prototype.call taken once, for a listener's own `call` property
+// to have no say; unlike Reflect.apply it needs no arguments array.
+const callListener = Function.prototype.call
+
+// Kept out of the callers: a function whose closure captures its arguments
+// allocates the closure's context on every call, the calls that never make
+// the closure included, and these callers run on every write.
+function callWriteCallbacksLater(socket, seq, err) {
+  queueMicrotask(() => socket._callWriteCallbacks(seq, err))
+}
+
+function drainIfEmptyLater(socket) {
+  queueMicrotask(() => socket._drainIfEmpty())
+}
 
 // bare-events' record of a name's listeners, each kept as [listener, once,
 // fired] in its list; null if there is none of the shape expected.
