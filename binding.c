@@ -75,12 +75,25 @@ bare_tcp_exports(js_env_t *env, js_value_t *exports) {
   err = js_set_named_property(env, exports, "write", write);
   assert(err == 0);
 
-  // Errors JavaScript makes itself carry libuv's numbers too.
-  js_value_t *etimedout;
-  err = js_create_int32(env, UV_ETIMEDOUT, &etimedout);
+  // Errors JavaScript makes itself (a connect deadline, a failed lookup)
+  // carry libuv's numbers too, by name.
+  js_value_t *errnos;
+  err = js_create_object(env, &errnos);
   assert(err == 0);
 
-  err = js_set_named_property(env, exports, "ETIMEDOUT", etimedout);
+#define V(name, message) \
+  { \
+    js_value_t *val; \
+    err = js_create_int32(env, UV_##name, &val); \
+    assert(err == 0); \
+    err = js_set_named_property(env, errnos, #name, val); \
+    assert(err == 0); \
+  }
+
+  UV_ERRNO_MAP(V)
+#undef V
+
+  err = js_set_named_property(env, exports, "errnos", errnos);
   assert(err == 0);
 
   return exports;

@@ -12,7 +12,7 @@ const { quote } = require('./describe')
 exports.port = function port(value) {
   let number = value
 
-  if (typeof value === 'string' && /^[0-9]{1,5}$/.test(value)) number = Number(value)
+  if (typeof value === 'string' && /^[0-9]+$/.test(value)) number = Number(value)
 
   if (typeof number !== 'number' || !Number.isInteger(number) || number < 0 || number > 65535) {
     throw TCPError.INVALID_PORT(`Port must be an integer between 0 and 65535, got ${quote(value)}`)
@@ -226,8 +226,11 @@ exports.attemptTimeout = function attemptTimeout(value, what) {
 //   connectAttemptDelay (default 250), connectTimeout,
 //   autoSelectFamily, autoSelectFamilyAttemptTimeout (Node.js's names)
 exports.connectOptions = function connectOptions(opts) {
+  // As in Node.js, '' is no local address.
   const localAddress =
-    opts.localAddress === undefined || opts.localAddress === null ? null : opts.localAddress
+    opts.localAddress === undefined || opts.localAddress === null || opts.localAddress === ''
+      ? null
+      : opts.localAddress
 
   if (localAddress !== null && !ip.isAddress(localAddress)) {
     throw TCPError.INVALID_HOST('Local address must be an IP address')
@@ -242,11 +245,13 @@ exports.connectOptions = function connectOptions(opts) {
     localPort:
       opts.localPort === undefined || opts.localPort === null ? 0 : exports.port(opts.localPort),
     signal: exports.signal(opts.signal),
-    autoSelectFamily: exports.flag(opts.autoSelectFamily) ?? exports.autoSelect.family,
+    // null is "not given" for these two, as in Node.js.
+    autoSelectFamily: exports.flag(opts.autoSelectFamily ?? undefined) ?? exports.autoSelect.family,
     connectAttemptDelay: exports.milliseconds(
       opts.connectAttemptDelay,
       'Connect attempt delay',
-      opts.autoSelectFamilyAttemptTimeout === undefined
+      opts.autoSelectFamilyAttemptTimeout === undefined ||
+        opts.autoSelectFamilyAttemptTimeout === null
         ? exports.autoSelect.attemptTimeout
         : exports.attemptTimeout(
             opts.autoSelectFamilyAttemptTimeout,

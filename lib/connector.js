@@ -69,7 +69,7 @@ module.exports = class Connector {
     }
 
     this.cancel()
-    this._socket._onconnected(handle, entry.address, entry.family)
+    this._socket._onconnected(handle, true)
   }
 
   // An attempt that fails at once hands its turn to the next address: a

@@ -5,6 +5,7 @@
 exports.describe = function describe(value) {
   if (typeof value === 'string') return value.length > 200 ? value.slice(0, 200) + '…' : value
   if (typeof value === 'symbol') return value.toString()
+  if (typeof value === 'bigint') return `${value}n`
   if (typeof value === 'function') return 'a function'
   if (value !== null && typeof value === 'object')
     return Array.isArray(value) ? 'an array' : 'an object'

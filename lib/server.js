@@ -189,10 +189,18 @@ module.exports = class TCPServer extends EventEmitter {
     if (attempt !== this._attempts || (this._state & BINDING) === 0) return
 
     // A lookup may answer Node.js style or with a list; anything but an IP
-    // literal the addon takes is no address at all.
-    if (!err && Array.isArray(address)) {
-      family = address[0]?.family
-      address = address[0]?.address
+    // literal the addon takes is no address at all, and an answer that
+    // throws as it is read (a getter, a proxy) is a failed lookup.
+    if (!err) {
+      try {
+        if (Array.isArray(address)) {
+          const first = address[0]
+          family = first?.family
+          address = first?.address
+        }
+      } catch (thrown) {
+        err = thrown
+      }
     }
     if (!err && !ip.isAddress(address)) err = { code: 'ENOTFOUND' }
     // An address of another family than asked for: as getaddrinfo says for

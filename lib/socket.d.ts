@@ -56,7 +56,9 @@ interface TCPAbortSignal {
   removeEventListener(type: 'abort', listener: () => void): void
 }
 
-interface TCPSocketOptions {
+interface TCPSocketOptions extends TCPSocketSetupOptions {
+  /** Aborting it destroys the socket with an `AbortError` (`code` `'ABORT_ERR'`), connected or not. */
+  signal?: TCPAbortSignal | null
   /** The most bytes one read delivers, 1 to 2147483647. Default 65536. */
   readBufferSize?: number
   /** Keep our side writable after the peer's end. Default true. */
@@ -116,9 +118,9 @@ interface TCPSocketConnectOptions extends TCPSocketSetupOptions {
   /** Milliseconds to wait on one address before also trying the next. Default 250. */
   connectAttemptDelay?: number
   /** Node.js's switch: try every address of a host name (true, the default) or only the first. */
-  autoSelectFamily?: boolean
+  autoSelectFamily?: boolean | null
   /** Node.js's name for connectAttemptDelay: an integer, less than 10 taken as 10. */
-  autoSelectFamilyAttemptTimeout?: number
+  autoSelectFamilyAttemptTimeout?: number | null
   /** Milliseconds the whole connect may take. */
   connectTimeout?: number
 }

@@ -53,6 +53,8 @@ const DRAIN_OWED = NEED_DRAIN | STREAM_DRAIN
 // paused state cannot say so, since no data ever reaches it, and it starts
 // out paused.
 const PAUSED = 0x40000
+// A connect completing: reads wait until its 'connect' listeners have run.
+const CONNECT_HOLD = 0x80000
 
 // A socket's answers to a read (src/read.c): stop reading, read on, or
 // any number in between, the bytes it has room for.
@@ -60,6 +62,38 @@ const READ_FULL = 0
 const READ_ON = 0xffffffff
 
 const StreamxDuplex = Object.getPrototypeOf(Duplex.prototype)
+
+// The IP literals of a lookup's answer, each entry read once.
+function lookupAnswer(addresses, family) {
+  const entries = Array.isArray(addresses) ? addresses : [{ address: addresses, family }]
+  const list = []
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]
+    const address = entry ? entry.address : undefined
+    if (ip.isAddress(address)) list.push({ address, family: ip.isIP(address) })
+  }
+  return list
+}
+
+function hasSocketOptions(opts) {
+  for (const name of SOCKET_OPTIONS) {
+    if (opts[name] !== undefined) return true
+  }
+  return false
+}
+
+// The options args.socketOptions() reads.
+const SOCKET_OPTIONS = [
+  'keepAlive',
+  'keepAliveInitialDelay',
+  'keepAliveInterval',
+  'keepAliveCount',
+  'noDelay',
+  'timeout',
+  'userTimeout',
+  'sendBufferSize',
+  'recvBufferSize'
+]
 
 const ipcHandle = Symbol.for('bare.ipc.handle')
 const ipcAccept = Symbol.for('bare.ipc.accept')
@@ -73,6 +107,7 @@ module.exports = class TCPSocket extends Duplex {
     const into = args.onread(opts.onread)
     const allowHalfOpen = args.flag(opts.allowHalfOpen) ?? true
     const eagerOpen = args.flag(opts.eagerOpen) ?? true
+    const signal = args.signal(opts.signal)
     // A readable mark of 0 is taken as 1 (a paused socket holds one read):
     // at 0 the stream would stop asking for reads, and a pipe would stall.
     const readableHighWaterMark =
@@ -157,6 +192,12 @@ module.exports = class TCPSocket extends Duplex {
     this._pendingWrite = null
     this._pendingFinal = null
     this._pendingDestroy = null
+
+    // As in Node.js, the socket options may come with the socket (applied
+    // once it connects) and so may an abort signal. The sockets a server
+    // accepts and the options createConnection() passes on have neither.
+    if (hasSocketOptions(opts)) this._configure(args.socketOptions(opts))
+    if (signal !== null) this._watchSignal(signal)
   }
 
   get readableHighWaterMark() {
@@ -396,7 +437,7 @@ module.exports = class TCPSocket extends Duplex {
 
     this._state |= CONNECTING
     queueMicrotask(() => {
-      if (!this.destroying) this._onconnected(this._handle, null, 0)
+      if (!this.destroying) this._onconnected(this._handle, false)
     })
   }
 
@@ -496,7 +537,7 @@ module.exports = class TCPSocket extends Duplex {
     this._state |= CONNECTING
     queueMicrotask(() => {
       if (this.destroying) return binding.close(handle)
-      this._onconnected(handle, null, 0)
+      this._onconnected(handle, false)
     })
 
     return this
@@ -935,7 +976,7 @@ module.exports = class TCPSocket extends Duplex {
   }
 
   _startReading() {
-    if (this._state & (READING | PAUSE_ON_CONNECT) || !this._connected()) return
+    if (this._state & (READING | PAUSE_ON_CONNECT | CONNECT_HOLD) || !this._connected()) return
     if (this._state & PAUSED && this._into !== null) return
 
     this._state |= READING
@@ -1253,8 +1294,8 @@ module.exports = class TCPSocket extends Duplex {
 
   // A read streamx asked for while paused on connect is still owed.
   _endPauseOnConnect() {
-    if ((this._state & PAUSE_ON_CONNECT) === 0) return
-    this._state &= ~PAUSE_ON_CONNECT
+    if ((this._state & (PAUSE_ON_CONNECT | CONNECT_HOLD)) === 0) return
+    this._state &= ~(PAUSE_ON_CONNECT | CONNECT_HOLD)
     this._startReading()
   }
 
@@ -1263,7 +1304,7 @@ module.exports = class TCPSocket extends Duplex {
   _attach(handle, opts) {
     this._configure(opts)
     if (opts.pauseOnConnect) this._state |= PAUSE_ON_CONNECT
-    this._onconnected(handle, null, 0)
+    this._onconnected(handle, false)
   }
 
   _checkUnconnected() {
@@ -1304,15 +1345,16 @@ module.exports = class TCPSocket extends Duplex {
     if (this.destroying) return
 
     // A lookup may answer with one address, Node.js style, or with all; an
-    // answer with no address the addon takes is no answer at all.
-    const list = err
-      ? []
-      : (Array.isArray(addresses) ? addresses : [{ address: addresses, family }])
-          .map((entry) => ({
-            address: entry && entry.address,
-            family: ip.isAddress(entry && entry.address) ? ip.isIP(entry.address) : 0
-          }))
-          .filter((entry) => entry.family !== 0)
+    // answer with no address the addon takes is no answer at all, and one
+    // that throws as it is read (a getter, a proxy) is a failed lookup.
+    let list = []
+    if (!err) {
+      try {
+        list = lookupAnswer(addresses, family)
+      } catch (thrown) {
+        err = thrown
+      }
+    }
 
     // The family option, or localAddress's family, filters the answer. Only
     // addresses of another family: as getaddrinfo says for such a name, not
@@ -1373,14 +1415,11 @@ module.exports = class TCPSocket extends Duplex {
     this.destroy(err)
   }
 
-  _onconnected(handle, address, family) {
+  _onconnected(handle, connecting) {
     this._connector = null
     this._handle = handle
     this._state = (this._state & ~CONNECTING) | CONNECTED
-
-    if (address !== null) {
-      this._remote = { address, family: family === 6 ? 'IPv6' : 'IPv4', port: this._port }
-    }
+    if (connecting) this._state |= CONNECT_HOLD
 
     if (this._connectTimer) clearTimeout(this._connectTimer)
     this._connectTimer = null
@@ -1405,6 +1444,24 @@ module.exports = class TCPSocket extends Duplex {
 
     this.emit('connect')
     this.emit('ready')
+
+    if (connecting) this._releaseConnectHold()
+  }
+
+  // As in Node.js, a socket connect() made that is still paused once its
+  // 'connect' listeners have run reads nothing until it is resumed, piped,
+  // read or given a 'readable' listener: an open connection that nobody
+  // reads does not keep the loop alive, and no read ahead of the pause
+  // counts as activity against setTimeout(). An accepted socket reads at
+  // once, unless its server's pauseOnConnect says otherwise.
+  // The hold ends as a pause on connect does, and also with a 'data'
+  // listener, which starts a paused stream flowing in bare-stream.
+  _releaseConnectHold() {
+    if ((this._state & CONNECT_HOLD) === 0) return
+    if (this.isPaused() && this.listenerCount('readable') === 0) return
+
+    this._state &= ~CONNECT_HOLD
+    if (this._state & READ_REQUESTED && !this.destroying) this._startReading()
   }
 
   _applyOptions() {
@@ -1705,6 +1762,7 @@ module.exports = class TCPSocket extends Duplex {
       // As in Node.js, a 'readable' consumer asks for data: it ends a pause
       // on connect, as resume(), pipe() and read() do.
       if (argv[0] === 'readable') this._endPauseOnConnect()
+      else if (argv[0] === 'data' && this._state & CONNECT_HOLD) this._endPauseOnConnect()
     } else if (name === 'removeListener' && argv[0] === 'readable') {
       // Later: a once listener is removed before it is called.
       queueMicrotask(() => this._flowAfterReadable())
@@ -1739,7 +1797,15 @@ module.exports = class TCPSocket extends Duplex {
     if (this._handle === null || this._state & CLOSING) return
 
     this._state |= CLOSING
-    binding.close(this._handle, (this._state & RESET) !== 0)
+
+    try {
+      binding.close(this._handle, (this._state & RESET) !== 0)
+    } catch {
+      // A handle the program detached: the addon can no longer tell which
+      // it is, and closes it when the thread ends. For the socket it is
+      // closed now, so that destroy() completes.
+      this._onclose(this._handle)
+    }
   }
 
   _stopConnecting() {
@@ -1757,7 +1823,7 @@ module.exports = class TCPSocket extends Duplex {
     this._connectTimer = setTimeout(() => {
       this._connectTimer = null
       if ((this._state & CONNECTING) === 0 || this.destroying) return
-      this.destroy(SystemErrors.connectTimeout(this._host, this._port, ms, binding.ETIMEDOUT))
+      this.destroy(SystemErrors.connectTimeout(this._host, this._port, ms))
     }, ms)
 
     if (this._state & UNREFED) this._connectTimer.unref()
@@ -2141,9 +2207,11 @@ function queuedLength(data) {
 
 // No encoding (undefined, null or any falsy value, as Node.js takes it) is
 // UTF-8.
+// 'buffer', the encoding streams give a Buffer, means UTF-8 for a string, as
+// in Node.js.
 function encode(string, encoding) {
   try {
-    return Buffer.from(string, encoding || 'utf8')
+    return Buffer.from(string, encoding && encoding !== 'buffer' ? encoding : 'utf8')
   } catch (err) {
     throw TCPError.INVALID_ARGUMENT(`Cannot encode a string as ${quote(encoding)}: ${err.message}`)
   }

@@ -3,13 +3,18 @@
 // lookups named as Node.js names them, and the abort and deadline errors.
 // Internal: the public error table is TCPError's.
 
+const { errnos } = require('./native')
+
+const MESSAGE_ATTEMPTS = 4
+
 // A connect that failed on every address: one error carrying them all.
+// Its message names the first few; `errors` has every one.
 exports.connectFailed = function connectFailed(host, port, errors) {
+  const named = errors.slice(0, MESSAGE_ATTEMPTS).map((e) => e.message)
+  if (errors.length > MESSAGE_ATTEMPTS) named.push(`${errors.length - MESSAGE_ATTEMPTS} more`)
   const err = new AggregateError(
     errors,
-    `connect ${errors[0].code} ${host}:${port} (every address failed: ${errors
-      .map((e) => e.message)
-      .join(', ')})`
+    `connect ${errors[0].code} ${host}:${port} (every address failed: ${named.join(', ')})`
   )
   err.code = errors[0].code
   err.errno = errors[0].errno
@@ -19,18 +24,26 @@ exports.connectFailed = function connectFailed(host, port, errors) {
   return err
 }
 
-// libuv's UV_EAI_NONAME, the errno Node.js gives ENOTFOUND: the same on
-// every platform.
-const UV_EAI_NONAME = -3008
+// libuv's error numbers by name, for errors made here.
+function errnoOf(code) {
+  return Object.hasOwn(errnos, code) ? errnos[code] : undefined
+}
 
-// getaddrinfo failures, named the way Node.js names them.
+// getaddrinfo failures, named the way Node.js names them: a code that is not
+// a string (a custom lookup's own error) says nothing, so not found.
 exports.lookupFailed = function lookupFailed(err, host) {
   const code =
-    !err.code || err.code === 'EAI_NONAME' || err.code === 'EAI_NODATA' ? 'ENOTFOUND' : err.code
+    typeof err.code !== 'string' ||
+    err.code === '' ||
+    err.code === 'EAI_NONAME' ||
+    err.code === 'EAI_NODATA'
+      ? 'ENOTFOUND'
+      : err.code
   const wrapped = new Error(`getaddrinfo ${code} ${host}`, { cause: err })
   wrapped.code = code
   if (typeof err.errno === 'number') wrapped.errno = err.errno
-  else if (code === 'ENOTFOUND') wrapped.errno = UV_EAI_NONAME
+  // Node.js gives ENOTFOUND the errno of EAI_NONAME.
+  else wrapped.errno = errnoOf(code === 'ENOTFOUND' ? 'EAI_NONAME' : code)
   wrapped.syscall = 'getaddrinfo'
   wrapped.hostname = host
   return wrapped
@@ -68,10 +81,10 @@ exports.abortError = function abortError(reason) {
 }
 
 // The connect deadline passed, lookup included.
-exports.connectTimeout = function connectTimeout(host, port, ms, errno) {
+exports.connectTimeout = function connectTimeout(host, port, ms) {
   const err = new Error(`connect ETIMEDOUT ${host}:${port} (no connection within ${ms} ms)`)
   err.code = 'ETIMEDOUT'
-  err.errno = errno
+  err.errno = errnoOf('ETIMEDOUT')
   err.syscall = 'connect'
   err.address = host
   err.port = port

@@ -33,6 +33,16 @@ bare_tcp__on_connect(uv_connect_t *req, int status) {
   if (status == 0) {
     handle->state |= bare_tcp_state_connected;
     handle->last_active = uv_now(module->loop);
+
+    // The address as the kernel has it, as Node.js reports it: the one asked
+    // for may be a wildcard (0.0.0.0 reaches this host), carry a zone the
+    // kernel dropped, or be written in another of its forms. What was asked
+    // for stays if the kernel cannot say.
+    struct sockaddr_storage peer;
+    int len = sizeof(peer);
+    if (uv_tcp_getpeername(&handle->tcp, (struct sockaddr *) &peer, &len) == 0) {
+      memcpy(&handle->peer, &peer, sizeof(handle->peer));
+    }
   } else {
     memset(&handle->peer, 0, sizeof(handle->peer));
   }

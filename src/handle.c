@@ -470,8 +470,20 @@ bare_tcp_idle(js_env_t *env, js_callback_info_t *info) {
   bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
   if (handle == NULL) return NULL;
 
+  uint64_t now = uv_now(handle->module->loop);
+
+  // A write the kernel takes slowly (a peer that reads slowly, a long
+  // transfer) completes only at its end; as in Node.js, it is not idle while
+  // its queue shrinks.
+  bare_tcp_write_t *write = handle->write;
+  if (write != NULL) {
+    size_t queued = uv_stream_get_write_queue_size((uv_stream_t *) &handle->tcp);
+    if (queued < write->queue_seen) handle->last_active = now;
+    write->queue_seen = queued;
+  }
+
   js_value_t *result;
-  err = js_create_double(env, (double) (uv_now(handle->module->loop) - handle->last_active), &result);
+  err = js_create_double(env, (double) (now - handle->last_active), &result);
   assert(err == 0);
 
   return result;

@@ -368,6 +368,7 @@ bare_tcp_writev(js_env_t *env, js_callback_info_t *info) {
   }
 
   write->pending_len = total - written;
+  write->queue_seen = uv_stream_get_write_queue_size((uv_stream_t *) &handle->tcp);
 
   handle->write = write;
   handle->state |= bare_tcp_state_writing;

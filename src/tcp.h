@@ -228,6 +228,10 @@ struct bare_tcp_write_s {
   /* Bytes the kernel has not taken yet. */
   size_t pending_len;
 
+  /* libuv's write queue when the idle timeout last looked: a queue that
+   * shrank since is a write making progress, which is activity. */
+  size_t queue_seen;
+
   /* The memory of those bytes. Holding the backing stores, not just the
    * buffers, keeps the bytes alive even if JavaScript detaches a buffer
    * (ArrayBuffer.prototype.transfer) while the kernel has not taken it. */

@@ -22,6 +22,23 @@ test('out of range, fractional and non-numeric ports throw INVALID_PORT', (t) =>
 
   const server = tcp.createServer()
   t.exception(() => server.listen({ port: 65536 }), /INVALID_PORT/, 'options form')
+
+  // A BigInt reads as one in the message, not as the integer it looks like.
+  t.exception(() => new tcp.Socket().connect(80n, '127.0.0.1'), /got 80n$/)
+  t.exception(() => new tcp.Socket().connect('0000065536', '127.0.0.1'), /INVALID_PORT/)
+})
+
+test('a port string may have any number of digits, as in Node.js', async (t) => {
+  const server = tcp.createServer((socket) => socket.destroy())
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => server.close())
+
+  const padded = String(server.address().port).padStart(9, '0')
+  const socket = tcp.createConnection(padded, '127.0.0.1')
+  socket.on('error', () => {})
+  await new Promise((resolve) => socket.once('connect', resolve))
+  t.is(socket.remotePort, server.address().port)
+  socket.destroy()
 })
 
 // An IP literal the addon cannot take: a zone id makes it too long.
@@ -50,6 +67,22 @@ test('an empty host means localhost, as in Node.js and the published bare-tcp', 
   socket.on('error', () => {})
   await new Promise((resolve) => socket.once('connect', resolve))
   t.is(socket.remoteAddress, '127.0.0.1')
+  socket.destroy()
+})
+
+test("localAddress '' is no local address, as in Node.js", async (t) => {
+  const server = tcp.createServer((socket) => socket.destroy())
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => server.close())
+
+  const socket = tcp.createConnection({
+    port: server.address().port,
+    host: '127.0.0.1',
+    localAddress: ''
+  })
+  socket.on('error', () => {})
+  await new Promise((resolve) => socket.once('connect', resolve))
+  t.pass('connected')
   socket.destroy()
 })
 

@@ -94,7 +94,9 @@ test('a paused socket holds at most one read past its readable high-water mark',
     const { encoding, ...socketOpts } = opts
     const socket = connect(t, { port: server.address().port, host: '127.0.0.1', ...socketOpts })
     if (encoding) socket.setEncoding(encoding) // strings count their characters
-    socket.on('connect', () => socket.pause())
+    // Just after it started reading (paused in its 'connect' listener, as in
+    // Node.js, it would not read at all).
+    socket.on('connect', () => queueMicrotask(() => socket.pause()))
     await sleep(300)
 
     const mark = socket.readableHighWaterMark

@@ -1,4 +1,5 @@
 const test = require('brittle')
+const { AbortController } = require('bare-abort-controller')
 const { tcp, listen, echoServer, connect, once } = require('./helpers')
 
 test('connect(port, host, onconnect) reaches the server and emits connect', async (t) => {
@@ -118,6 +119,90 @@ test('a lookup that throws, or answers an error without a code, fails with ENOTF
   const socket = connect(t, 80, 'odd.test', { lookup: lookups[0] })
   const [err] = await once(socket, 'error')
   t.is(err.cause, thrown, 'the thrown error is the cause')
+})
+
+test('a lookup answer that throws as it is read fails the connect or listen, synchronous or not', async (t) => {
+  // The answer is read after connect() returns: a throw there would be
+  // uncaught, and end the process.
+  const revoked = Proxy.revocable([], {})
+  revoked.revoke()
+  const answers = [
+    () => [
+      {
+        get address() {
+          throw new Error('getter')
+        }
+      }
+    ],
+    () =>
+      new Proxy([], {
+        get() {
+          throw new Error('proxy')
+        }
+      }),
+    () => revoked.proxy
+  ]
+
+  for (const answer of answers) {
+    for (const sync of [true, false]) {
+      const lookup = (host, opts, cb) => {
+        if (sync) cb(null, answer())
+        else setTimeout(() => cb(null, answer()), 1)
+      }
+      const socket = connect(t, 80, 'odd.test', { lookup })
+      const [err] = await once(socket, 'error')
+      t.is(err.code, 'ENOTFOUND')
+
+      const server = tcp.createServer()
+      server.listen({ port: 0, host: 'odd.test', lookup })
+      const [listenErr] = await once(server, 'error')
+      t.is(listenErr.code, 'ENOTFOUND')
+    }
+  }
+})
+
+test('lookup errors carry errno, as in Node.js; a code that is not a string is not found', async (t) => {
+  const errs = {}
+  for (const [name, lookupErr] of [
+    ['einval', Object.assign(new Error('bad name'), { code: 'EINVAL' })],
+    ['eai_again', Object.assign(new Error('try again'), { code: 'EAI_AGAIN' })],
+    ['numeric', { code: 42 }]
+  ]) {
+    const socket = connect(t, 80, 'odd.test', { lookup: (host, opts, cb) => cb(lookupErr) })
+    ;[errs[name]] = await once(socket, 'error')
+  }
+
+  t.is(errs.einval.code, 'EINVAL')
+  t.is(errs.einval.errno, -22)
+  t.is(errs.eai_again.code, 'EAI_AGAIN')
+  t.is(errs.eai_again.errno, -3001)
+  t.is(errs.numeric.code, 'ENOTFOUND')
+  t.is(errs.numeric.errno, -3008)
+})
+
+test('remoteAddress is the peer as the kernel has it, not the address as written', async (t) => {
+  const server = await listen(t, { host: '::' }, (socket) => socket.end())
+  const { port } = server.address()
+
+  const cases = [
+    ['0.0.0.0', '127.0.0.1', 'IPv4'],
+    ['::', '::1', 'IPv6'],
+    ['0:0:0:0:0:0:0:1', '::1', 'IPv6'],
+    ['::1%lo', '::1', 'IPv6'],
+    ['::FFFF:7f00:1', '::ffff:127.0.0.1', 'IPv6']
+  ]
+
+  for (const [host, address, family] of cases) {
+    const socket = connect(t, port, host)
+    await once(socket, 'connect')
+    t.is(socket.remoteAddress, address, host)
+    t.is(socket.remoteFamily, family)
+    t.is(socket.remotePort, port)
+    socket.resume()
+    socket.end()
+    await once(socket, 'close')
+    t.is(socket.remoteAddress, address, 'kept after close')
+  }
 })
 
 test('a lookup with no usable address emits lookup with ENOTFOUND; only addresses of another family are ENOTFOUND too', async (t) => {
@@ -314,6 +399,30 @@ test('connect options keepAlive, noDelay and timeout are applied', async (t) => 
   socket.write('still works')
   const [data] = await once(socket, 'data')
   t.is(data.toString(), 'still works')
+})
+
+test('new Socket() takes the socket options and a signal, as in Node.js', async (t) => {
+  const server = await echoServer(t)
+
+  const socket = new tcp.Socket({ keepAlive: true, keepAliveInitialDelay: 2000, noDelay: true })
+  t.teardown(() => socket.destroy())
+  socket.connect(server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+  t.is(socket.noDelay, true)
+  t.is(socket.keepAlive, true)
+  t.is(socket.keepAliveInitialDelay, 2000)
+
+  const controller = new AbortController()
+  const aborted = new tcp.Socket({ signal: controller.signal })
+  const errored = once(aborted, 'error')
+  const closed = once(aborted, 'close')
+  controller.abort()
+  const [err] = await errored
+  t.is(err.code, 'ABORT_ERR')
+  await closed
+
+  t.exception(() => new tcp.Socket({ signal: 'no' }), /INVALID_ARGUMENT/)
+  t.exception(() => new tcp.Socket({ keepAliveCount: -1 }), /INVALID_ARGUMENT/)
 })
 
 test('setKeepAlive and setNoDelay work before and after connecting', async (t) => {

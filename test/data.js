@@ -1,5 +1,6 @@
 const test = require('brittle')
 const crypto = require('bare-crypto')
+const { Writable } = require('bare-stream')
 const { tcp, echoServer, listen, connect, collect, once } = require('./helpers')
 const { fixtureResult } = require('./fixtures/support')
 
@@ -48,10 +49,12 @@ test('strings are written in the given encoding', async (t) => {
 
   socket.write('héllo ', 'utf8')
   socket.write('776f726c64', 'hex')
+  // 'buffer' is what streams call a Buffer's encoding: UTF-8 for a string.
+  socket.write('!', 'buffer')
   socket.end()
 
   const data = await collect(socket)
-  t.is(data.toString(), 'héllo world')
+  t.is(data.toString(), 'héllo world!')
 })
 
 test('many small writes arrive complete and in order', async (t) => {
@@ -471,4 +474,74 @@ test('a listener of data, readable, end, finish, error or close that throws is r
     result.outcomes.map(({ name }) => `${name} listener failed`),
     'each error reported as uncaught, once'
   )
+})
+
+test('a client paused before it connects reads once resumed, read from, piped or given a readable listener', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.end('hello'))
+  const port = server.address().port
+
+  const ways = {
+    resume: (socket) => collect(socket).then(String),
+    read: (socket) =>
+      new Promise((resolve) => {
+        // read() asks for data; 'readable' then says it is there.
+        socket.read()
+        socket.once('readable', () => resolve(String(socket.read())))
+      }),
+    readable: (socket) =>
+      new Promise((resolve) => socket.once('readable', () => resolve(String(socket.read())))),
+    pipe: (socket) => {
+      const sinkChunks = []
+      const sink = new Writable({
+        write(data, encoding, cb) {
+          sinkChunks.push(data)
+          cb(null)
+        }
+      })
+      socket.pipe(sink)
+      return once(socket, 'end').then(() => String(Buffer.concat(sinkChunks)))
+    }
+  }
+
+  for (const [way, start] of Object.entries(ways)) {
+    const socket = connect(t, port, '127.0.0.1')
+    socket.pause()
+    await once(socket, 'connect')
+    // Long enough for the server's data to have arrived, were it read.
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    t.is(socket.readableLength, 0, `${way}: nothing read while paused`)
+    t.ok(socket.isPaused(), `${way}: isPaused()`)
+    if (way === 'resume') socket.resume()
+    t.is(await start(socket), 'hello', `${way}: the data arrives`)
+  }
+})
+
+test('a client paused in its connect listener does not read until resumed', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.end('late'))
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  const got = []
+  socket.on('data', (data) => got.push(String(data)))
+  socket.on('connect', () => socket.pause())
+  await once(socket, 'connect')
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  t.alike(got, [], 'no data while paused')
+  t.is(socket.readableLength, 0, 'nothing read ahead either')
+  socket.resume()
+  await once(socket, 'end')
+  t.alike(got, ['late'])
+})
+
+test("a client paused before it connects flows once given a 'data' listener, as bare-stream has it", async (t) => {
+  // bare-http1 pauses a socket it hands over, and bare-ws only adds its
+  // 'data' listener: that must start the flow.
+  const server = await listen(t, {}, (socket) => socket.end('flow'))
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  socket.pause()
+  await once(socket, 'connect')
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  t.is(socket.bytesRead, 0, 'nothing read while paused')
+  const got = []
+  socket.on('data', (data) => got.push(String(data)))
+  await once(socket, 'end')
+  t.alike(got, ['flow'])
 })

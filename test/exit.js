@@ -38,6 +38,17 @@ test('unref() lets the process exit with everything still open', async (t) => {
   t.is(stdout, 'unrefed\n')
 })
 
+for (const when of ['before', 'connect']) {
+  test(`a client paused ${when === 'before' ? 'before it connects' : "in its 'connect' listener"} reads nothing, so the process exits`, async (t) => {
+    // As in Node.js: a socket nobody reads does not hold the loop open, as
+    // one reading ahead of the pause would.
+    const { code, signal, stdout } = await run(t, 'paused-client.js', [when], { timeout: 10000 })
+    t.is(signal, null, 'exited by itself')
+    t.is(code, 0)
+    t.is(stdout, 'read 0\n', 'nothing read')
+  })
+}
+
 test('a socket unref()d while connecting lets the process exit once connected', async (t) => {
   const { code, signal, stdout } = await run(t, 'unref-lookup.js')
   t.is(signal, null)

@@ -190,4 +190,22 @@ test('thousands of addresses that each fail at once end in one error, without de
 
   t.is(failures, 6000, 'every address was tried')
   t.is(err.code, 'EADDRNOTAVAIL')
+  t.is(err.errors.length, 6000, 'the error carries every failure')
+  t.ok(err.message.length < 1000, 'its message names only the first few')
+  t.ok(err.message.endsWith('5996 more)'), err.message.slice(-40))
+})
+
+test('autoSelectFamily and autoSelectFamilyAttemptTimeout null are not given, as in Node.js', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.destroy())
+  const { port } = server.address()
+  const socket = connect(t, port, 'two.test', {
+    lookup: lookupOf([
+      { address: '127.0.0.2', family: 4 },
+      { address: '127.0.0.1', family: 4 }
+    ]),
+    autoSelectFamily: null,
+    autoSelectFamilyAttemptTimeout: null
+  })
+  await once(socket, 'connect')
+  t.is(socket.remoteAddress, '127.0.0.1', 'the second address was tried: the default is on')
 })

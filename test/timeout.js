@@ -41,6 +41,32 @@ test('reads and writes keep pushing the timeout back', async (t) => {
   t.is(timeouts, 1, 'timeout once traffic stopped')
 })
 
+test('a write the peer takes slowly is activity while it makes progress, as in Node.js', async (t) => {
+  // The peer reads a little every few milliseconds: one write of 8 MiB takes
+  // far longer than the timeout to complete, but its queue keeps shrinking.
+  const server = await listen(t, {}, (socket) => {
+    socket.on('data', () => {
+      socket.pause()
+      setTimeout(() => socket.resume(), 5)
+    })
+  })
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+
+  const events = []
+  socket.setTimeout(200, () => events.push('timeout'))
+  const written = new Promise((resolve) =>
+    socket.write(Buffer.alloc(8 * 1024 * 1024), (err) => {
+      events.push(err ? err.code : 'written')
+      resolve()
+    })
+  )
+  await written
+  t.alike(events, ['written'], 'no timeout before the write completed')
+  await once(socket, 'timeout')
+  t.pass('and one once the socket is idle')
+})
+
 test('setTimeout(0) disables the timeout and removes the listener', async (t) => {
   const server = await listen(t, {}, (socket) => socket.resume())
   const socket = connect(t, server.address().port, '127.0.0.1')

@@ -74,6 +74,9 @@ function sockets() {
     }
   })
   new Socket({ onread: { buffer: () => new Uint8Array(16), callback() {} } })
+  new Socket({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 1000, signal: null })
+  // @ts-expect-error noDelay is a switch
+  new Socket({ noDelay: 'yes' })
   // @ts-expect-error onread needs a callback
   new Socket({ onread: { buffer: Buffer.alloc(16) } })
   const viaType: TCPSocket = configured
