@@ -15,11 +15,20 @@
  */
 
 #include <assert.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "tcp.h"
+
+static bool
+bare_tcp__peer_may_differ(const bare_tcp_t *handle) {
+  if (handle->peer.sa.sa_family == AF_INET) return handle->peer.in.sin_addr.s_addr == htonl(INADDR_ANY);
+  if (handle->peer.sa.sa_family != AF_INET6) return false;
+  return handle->peer.in6.sin6_scope_id != 0 || IN6_IS_ADDR_UNSPECIFIED(&handle->peer.in6.sin6_addr);
+}
 
 static void
 bare_tcp__on_connect(uv_connect_t *req, int status) {
@@ -34,14 +43,17 @@ bare_tcp__on_connect(uv_connect_t *req, int status) {
     handle->state |= bare_tcp_state_connected;
     handle->last_active = uv_now(module->loop);
 
-    // The address as the kernel has it, as Node.js reports it: the one asked
-    // for may be a wildcard (0.0.0.0 reaches this host), carry a zone the
-    // kernel dropped, or be written in another of its forms. What was asked
-    // for stays if the kernel cannot say.
-    struct sockaddr_storage peer;
-    int len = sizeof(peer);
-    if (uv_tcp_getpeername(&handle->tcp, (struct sockaddr *) &peer, &len) == 0) {
-      memcpy(&handle->peer, &peer, sizeof(handle->peer));
+    // The address as the kernel has it, as Node.js reports it, where it may
+    // differ from the one asked for: a wildcard (0.0.0.0 reaches this host)
+    // or a zone the kernel may drop (::1%lo is ::1). Other forms of a literal
+    // are written out the same either way, and one system call per connect
+    // is not free. What was asked for stays if the kernel cannot say.
+    if (bare_tcp__peer_may_differ(handle)) {
+      struct sockaddr_storage peer;
+      int len = sizeof(peer);
+      if (uv_tcp_getpeername(&handle->tcp, (struct sockaddr *) &peer, &len) == 0) {
+        memcpy(&handle->peer, &peer, sizeof(handle->peer));
+      }
     }
   } else {
     memset(&handle->peer, 0, sizeof(handle->peer));
