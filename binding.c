@@ -27,6 +27,7 @@ bare_tcp_exports(js_env_t *env, js_value_t *exports) {
   V("setup", bare_tcp_setup)
   V("init", bare_tcp_init)
   V("close", bare_tcp_close)
+  V("closeOwnedBy", bare_tcp_close_owned_by)
   V("ipcHandle", bare_tcp_ipc_handle)
   V("ref", bare_tcp_ref)
   V("keepalive", bare_tcp_keepalive)

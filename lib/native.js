@@ -200,4 +200,16 @@ function SLAB_LOST() {
 
 binding.turn = turn
 
+// Closes the handle of `owner` (a socket or a server); false if there was
+// none to close. A handle ArrayBuffer the program detached (transfer()) can
+// no longer name its handle, but its owner still can.
+binding.closeHandle = function closeHandle(handle, owner, reset) {
+  try {
+    binding.close(handle, reset)
+    return true
+  } catch {
+    return binding.closeOwnedBy(owner, reset) > 0
+  }
+}
+
 module.exports = binding

@@ -153,8 +153,11 @@ module.exports = class TCPServer extends EventEmitter {
     this._unwatchSignal()
     this._state = (this._state & ~(BOUND | BINDING)) | CLOSING
 
-    if (this._handle) binding.close(this._handle)
-    else queueMicrotask(() => this._closeIfDone())
+    if (this._handle) {
+      if (!binding.closeHandle(this._handle, this, false)) this._onclose(this._handle)
+    } else {
+      queueMicrotask(() => this._closeIfDone())
+    }
 
     return this
   }

@@ -55,6 +55,8 @@ const DRAIN_OWED = NEED_DRAIN | STREAM_DRAIN
 const PAUSED = 0x40000
 // A connect completing: reads wait until its 'connect' listeners have run.
 const CONNECT_HOLD = 0x80000
+// read() was called while connecting.
+const READ_ASKED = 0x100000
 
 // A socket's answers to a read (src/read.c): stop reading, read on, or
 // any number in between, the bytes it has room for.
@@ -1282,12 +1284,17 @@ module.exports = class TCPSocket extends Duplex {
     }
   }
 
+  // As in Node.js, a pipe makes the socket flow: it ends a pause.
   pipe(dest, cb) {
+    this._state &= ~PAUSED
     this._endPauseOnConnect()
     return super.pipe(dest, cb)
   }
 
+  // A read() before the connection asks for its data, paused or not, as in
+  // Node.js.
   read() {
+    if (this._state & CONNECTING) this._state |= READ_ASKED
     this._endPauseOnConnect()
     return super.read()
   }
@@ -1442,10 +1449,14 @@ module.exports = class TCPSocket extends Duplex {
       this._callDueLater()
     }
 
-    this.emit('connect')
-    this.emit('ready')
-
-    if (connecting) this._releaseConnectHold()
+    // The hold ends even if a listener throws (reported as uncaught): the
+    // socket must still read.
+    try {
+      this.emit('connect')
+      this.emit('ready')
+    } finally {
+      if (connecting) this._releaseConnectHold()
+    }
   }
 
   // As in Node.js, a socket connect() made that is still paused once its
@@ -1458,7 +1469,13 @@ module.exports = class TCPSocket extends Duplex {
   // listener, which starts a paused stream flowing in bare-stream.
   _releaseConnectHold() {
     if ((this._state & CONNECT_HOLD) === 0) return
-    if (this.isPaused() && this.listenerCount('readable') === 0) return
+    if (
+      this.isPaused() &&
+      this.listenerCount('readable') === 0 &&
+      (this._state & READ_ASKED) === 0
+    ) {
+      return
+    }
 
     this._state &= ~CONNECT_HOLD
     if (this._state & READ_REQUESTED && !this.destroying) this._startReading()
@@ -1798,12 +1815,7 @@ module.exports = class TCPSocket extends Duplex {
 
     this._state |= CLOSING
 
-    try {
-      binding.close(this._handle, (this._state & RESET) !== 0)
-    } catch {
-      // A handle the program detached: the addon can no longer tell which
-      // it is, and closes it when the thread ends. For the socket it is
-      // closed now, so that destroy() completes.
+    if (!binding.closeHandle(this._handle, this, (this._state & RESET) !== 0)) {
       this._onclose(this._handle)
     }
   }
@@ -1837,14 +1849,16 @@ module.exports = class TCPSocket extends Duplex {
       return
     }
 
+    // One given to the constructor and another to connect() both count.
     const onabort = () => this.destroy(SystemErrors.abortError(signal.reason))
-    this._abort = { signal, onabort }
+    this._abort = { signal, onabort, next: this._abort }
     signal.addEventListener('abort', onabort)
   }
 
   _unwatchSignal() {
-    if (this._abort === null) return
-    this._abort.signal.removeEventListener('abort', this._abort.onabort)
+    for (let watch = this._abort; watch !== null; watch = watch.next) {
+      watch.signal.removeEventListener('abort', watch.onabort)
+    }
     this._abort = null
   }
 
@@ -1856,9 +1870,15 @@ module.exports = class TCPSocket extends Duplex {
     return (this._state & UNREFED) !== 0
   }
 
+  // A handle the program detached has no counters left to read.
   _currentCounters() {
     const handle = this._handle ?? this._closed
-    return handle !== null && this._state & CONNECTED ? binding.counters(handle) : [0, 0, 0]
+    if (handle === null || (this._state & CONNECTED) === 0) return [0, 0, 0]
+    try {
+      return binding.counters(handle)
+    } catch {
+      return [0, 0, 0]
+    }
   }
 
   // Only while connected, as in Node.js: after close there is no local end.

@@ -27,7 +27,10 @@ static bool
 bare_tcp__peer_may_differ(const bare_tcp_t *handle) {
   if (handle->peer.sa.sa_family == AF_INET) return handle->peer.in.sin_addr.s_addr == htonl(INADDR_ANY);
   if (handle->peer.sa.sa_family != AF_INET6) return false;
-  return handle->peer.in6.sin6_scope_id != 0 || IN6_IS_ADDR_UNSPECIFIED(&handle->peer.in6.sin6_addr);
+  const struct in6_addr *addr = &handle->peer.in6.sin6_addr;
+  static const uint8_t any[4] = {0, 0, 0, 0};
+  bool mapped_wildcard = IN6_IS_ADDR_V4MAPPED(addr) && memcmp(&addr->s6_addr[12], any, sizeof(any)) == 0;
+  return handle->peer.in6.sin6_scope_id != 0 || IN6_IS_ADDR_UNSPECIFIED(addr) || mapped_wildcard;
 }
 
 static void

@@ -386,6 +386,56 @@ bare_tcp_close(js_env_t *env, js_callback_info_t *info) {
 }
 
 /*
+ * closeOwnedBy(owner, reset): closes the open handles whose socket or server
+ * is `owner`, for an owner whose own handle ArrayBuffer the program detached
+ * (transfer()), which close() can no longer be given. Returns how many.
+ */
+js_value_t *
+bare_tcp_close_owned_by(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 2;
+  js_value_t *argv[2];
+
+  bare_tcp_module_t *module;
+  err = js_get_callback_info(env, info, &argc, argv, NULL, (void **) &module);
+  assert(err == 0);
+
+  bool reset = false;
+  if (argc < 2 || !bare_tcp__get_bool(env, argv[1], &reset)) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "closeOwnedBy() takes an owner and a boolean reset flag");
+    return NULL;
+  }
+
+  uint32_t closed = 0;
+
+  for (bare_tcp_t *handle = module->handles; handle; handle = handle->next) {
+    if (handle->ctx == NULL || handle->state & (bare_tcp_state_closing | bare_tcp_state_closed)) continue;
+
+    js_value_t *owner;
+    err = js_get_reference_value(env, handle->ctx, &owner);
+    assert(err == 0);
+
+    bool same = false;
+    err = js_strict_equals(env, owner, argv[0], &same);
+    assert(err == 0);
+
+    if (!same) continue;
+
+    // Closing unlinks nothing yet (the close callback does), so the walk
+    // goes on safely.
+    bare_tcp__close(handle, reset);
+    closed++;
+  }
+
+  js_value_t *result;
+  err = js_create_uint32(env, closed, &result);
+  assert(err == 0);
+
+  return result;
+}
+
+/*
  * The handle as it is passed to other addons (bare-pipe's IPC), as a second
  * ArrayBuffer over the same memory: one that the receiver detaches leaves the
  * socket's own working. A closed handle has no memory to share and is passed

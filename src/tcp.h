@@ -348,6 +348,9 @@ js_value_t *
 bare_tcp_idle(js_env_t *env, js_callback_info_t *info);
 
 js_value_t *
+bare_tcp_close_owned_by(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
 bare_tcp_counters(js_env_t *env, js_callback_info_t *info);
 
 /* read.c: reading, batched per loop iteration. */

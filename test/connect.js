@@ -189,7 +189,8 @@ test('remoteAddress is the peer as the kernel has it, not the address as written
     ['::', '::1', 'IPv6'],
     ['0:0:0:0:0:0:0:1', '::1', 'IPv6'],
     ['::1%lo', '::1', 'IPv6'],
-    ['::FFFF:7f00:1', '::ffff:127.0.0.1', 'IPv6']
+    ['::FFFF:7f00:1', '::ffff:127.0.0.1', 'IPv6'],
+    ['::ffff:0.0.0.0', '::ffff:127.0.0.1', 'IPv6']
   ]
 
   for (const [host, address, family] of cases) {
@@ -401,6 +402,28 @@ test('connect options keepAlive, noDelay and timeout are applied', async (t) => 
   t.is(data.toString(), 'still works')
 })
 
+// An AbortSignal as the module takes it, counting its abort listeners.
+function countedSignal(controller) {
+  let count = 0
+  const signal = {
+    get aborted() {
+      return controller.signal.aborted
+    },
+    get reason() {
+      return controller.signal.reason
+    },
+    addEventListener(type, fn, opts) {
+      count++
+      controller.signal.addEventListener(type, fn, opts)
+    },
+    removeEventListener(type, fn) {
+      count--
+      controller.signal.removeEventListener(type, fn)
+    }
+  }
+  return { signal, abort: () => controller.abort(), listeners: () => count }
+}
+
 test('new Socket() takes the socket options and a signal, as in Node.js', async (t) => {
   const server = await echoServer(t)
 
@@ -420,6 +443,22 @@ test('new Socket() takes the socket options and a signal, as in Node.js', async 
   const [err] = await errored
   t.is(err.code, 'ABORT_ERR')
   await closed
+
+  // One signal to the constructor and one to connect(): either aborts, and
+  // neither keeps a listener once the socket closed.
+  const first = countedSignal(new AbortController())
+  const second = countedSignal(new AbortController())
+  const both = new tcp.Socket({ signal: first.signal })
+  both.on('error', () => {})
+  both.connect({ port: server.address().port, host: '127.0.0.1', signal: second.signal })
+  await once(both, 'connect')
+  t.is(first.listeners() + second.listeners(), 2, 'both signals are watched')
+  const bothClosed = once(both, 'close')
+  first.abort()
+  await bothClosed
+  t.ok(both.destroyed, "the constructor's signal aborts too")
+  t.is(first.listeners(), 0, 'no listener left on the first signal')
+  t.is(second.listeners(), 0, 'nor on the second')
 
   t.exception(() => new tcp.Socket({ signal: 'no' }), /INVALID_ARGUMENT/)
   t.exception(() => new tcp.Socket({ keepAliveCount: -1 }), /INVALID_ARGUMENT/)

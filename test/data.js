@@ -545,3 +545,45 @@ test("a client paused before it connects flows once given a 'data' listener, as 
   await once(socket, 'end')
   t.alike(got, ['flow'])
 })
+
+test('a client paused, then piped or read from before it connects, reads once connected, as in Node.js', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.end('early'))
+  const port = server.address().port
+
+  const piped = connect(t, port, '127.0.0.1')
+  piped.pause()
+  const chunks = []
+  const sink = new Writable({
+    write(data, encoding, cb) {
+      chunks.push(data)
+      cb(null)
+    }
+  })
+  piped.pipe(sink)
+  await once(piped, 'end')
+  t.is(String(Buffer.concat(chunks)), 'early', 'the pipe got the data')
+  t.absent(piped.isPaused(), 'a pipe ends the pause')
+
+  const read = connect(t, port, '127.0.0.1')
+  read.pause()
+  read.read()
+  await once(read, 'readable')
+  t.is(String(read.read()), 'early', 'the read() before connect asked for the data')
+})
+
+test("a 'connect' listener that throws does not stop the socket reading", async (t) => {
+  const server = await listen(t, {}, (socket) => socket.end('still'))
+  const uncaught = []
+  const onuncaught = (err) => uncaught.push(err.message)
+  Bare.on('uncaughtException', onuncaught)
+  t.teardown(() => Bare.off('uncaughtException', onuncaught))
+
+  const socket = connect(t, server.address().port, '127.0.0.1', () => {
+    throw new Error('from connect')
+  })
+  const got = []
+  socket.on('data', (data) => got.push(String(data)))
+  await once(socket, 'end')
+  t.alike(got, ['still'])
+  t.alike(uncaught, ['from connect'], 'the throw was reported')
+})

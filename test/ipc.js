@@ -84,6 +84,34 @@ test('an IPC handle detached by its receiver and collected leaves the socket wor
   t.alike(result.errors, [])
 })
 
+test('destroy() after the program detached the handle still closes the connection', async (t) => {
+  let peer = null
+  const server = await listen(t, {}, (socket) => (peer = socket))
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+  while (peer === null) await new Promise((resolve) => setTimeout(resolve, 5))
+  const peerEnded = once(peer, 'end')
+  peer.resume()
+
+  socket._handle.transfer()
+  socket.destroy()
+  await once(socket, 'close')
+  t.is(socket.bytesRead, 0, 'the counters read as 0, no throw')
+  await peerEnded
+  t.pass('the peer saw the connection end')
+})
+
+test('server.close() after the program detached its handle still closes it', async (t) => {
+  const server = tcp.createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  server._handle.transfer()
+  const closed = once(server, 'close')
+  server.close()
+  await closed
+  t.is(server.listening, false)
+})
+
 test("the socket's own handle detached and collected: no crash, an error with a code", async (t) => {
   const result = await fixtureResult(t, 'detach-handle.js', ['own'], { flags: ['--expose-gc'] })
   if (!result) return
