@@ -20,6 +20,7 @@ import TCPSocket, {
 import TCPServer, {
   TCPServerOptions,
   TCPServerListenOptions,
+  TCPServerLookupFunction,
   TCPServerEvents,
   TCPServerDrop
 } from './lib/server'
@@ -59,6 +60,7 @@ export {
   type TCPChunk,
   type TCPServerOptions,
   type TCPServerListenOptions,
+  type TCPServerLookupFunction,
   type TCPServerEvents,
   type TCPServerDrop,
   type TCPSystemError,

@@ -192,7 +192,7 @@ exports.socketOptions = function socketOptions(opts) {
     keepAliveInitialDelay: exports.milliseconds(
       opts.keepAliveInitialDelay,
       'Keep-alive initial delay',
-      0
+      undefined
     ),
     keepAliveInterval: exports.milliseconds(opts.keepAliveInterval, 'Keep-alive interval', 0),
     keepAliveCount: exports.optionalInteger(opts.keepAliveCount, 'Keep-alive count') || 0,

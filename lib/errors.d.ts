@@ -1,6 +1,6 @@
 /** A system error from the addon or a failed lookup: a plain `Error` with Node.js-style fields. */
 interface TCPSystemError extends Error {
-  /** The libuv error name, such as `'ECONNREFUSED'`, or `'ENOTFOUND'` for a lookup. */
+  /** The libuv error name, such as `'ECONNREFUSED'`; for a lookup, the resolver's code (`'ENOTFOUND'` when it has none). */
   code: string
   /** libuv's negative error number. */
   errno?: number

@@ -47,7 +47,7 @@ interface TCPServerListenOptions {
   /** SO_REUSEPORT: let several sockets, in this process or others, listen on the same port. */
   reusePort?: boolean
   /** Aborting it closes the server. */
-  signal?: TCPAbortSignal
+  signal?: TCPAbortSignal | null
   lookup?: TCPServerLookupFunction
   /** getaddrinfo hints, passed to `lookup`. */
   hints?: number | null

@@ -66,11 +66,11 @@ interface TCPSocketOptions extends TCPSocketSetupOptions {
   /** Open the stream at once rather than on its first read or write. Default true. */
   eagerOpen?: boolean
   /** Both high-water marks, in bytes; wins over the two below, as in Node.js. */
-  highWaterMark?: number
+  highWaterMark?: number | null
   /** Bytes a paused socket buffers before it stops reading. Default 16384. */
-  readableHighWaterMark?: number
+  readableHighWaterMark?: number | null
   /** Bytes waiting to be sent before `write()` returns false. Default 65536. */
-  writableHighWaterMark?: number
+  writableHighWaterMark?: number | null
   /** Read into one buffer of your own instead of through the stream, as in Node.js. */
   onread?: TCPOnReadOptions
 }
@@ -108,13 +108,13 @@ interface TCPSocketConnectOptions extends TCPSocketSetupOptions {
   /** getaddrinfo hints, passed to `lookup`. */
   hints?: number | null
   /** Use only IPv4 (4) or only IPv6 (6) addresses; 0 for both. */
-  family?: 0 | 4 | 6 | 'IPv4' | 'IPv6'
-  /** Bind to this local address before connecting. */
-  localAddress?: string
+  family?: 0 | 4 | 6 | 'IPv4' | 'IPv6' | null
+  /** Bind to this local address before connecting; `''` and `null` mean none. */
+  localAddress?: string | null
   /** Bind to this local port before connecting. */
-  localPort?: number | string
+  localPort?: number | string | null
   /** Aborting it destroys the socket with an `AbortError` (`code` `'ABORT_ERR'`) whose `cause` is the signal's reason. */
-  signal?: TCPAbortSignal
+  signal?: TCPAbortSignal | null
   /** Milliseconds to wait on one address before also trying the next. Default 250. */
   connectAttemptDelay?: number
   /** Node.js's switch: try every address of a host name (true, the default) or only the first. */
@@ -278,11 +278,12 @@ interface TCPSocket<M extends TCPSocketEvents = TCPSocketEvents>
   /** The local endpoint, or `{}` when not connected. */
   address(): TCPSocketAddress | TCPNoAddress
 
-  write(data: TCPChunk, encoding?: BufferEncoding, cb?: TCPWriteCallback): boolean
+  /** `'buffer'` (a Buffer's encoding in streams) writes a string as UTF-8. */
+  write(data: TCPChunk, encoding?: BufferEncoding | 'buffer', cb?: TCPWriteCallback): boolean
   write(data: TCPChunk, cb?: TCPWriteCallback): boolean
 
   end(cb?: TCPWriteCallback): this
-  end(data: TCPChunk, encoding?: BufferEncoding, cb?: TCPWriteCallback): this
+  end(data: TCPChunk, encoding?: BufferEncoding | 'buffer', cb?: TCPWriteCallback): this
   end(data: TCPChunk, cb?: TCPWriteCallback): this
 
   destroy(err?: Error | null): this
@@ -290,6 +291,9 @@ interface TCPSocket<M extends TCPSocketEvents = TCPSocketEvents>
   resetAndDestroy(): this
   /** End our side, and destroy the socket once it has finished. */
   destroySoon(): this
+
+  /** Read strings decoded with `encoding` from now on. Returns the socket. */
+  setEncoding(encoding: BufferEncoding): this
   /** `pause()` was called and nothing made the socket flow since. */
   isPaused(): boolean
 

@@ -78,8 +78,8 @@ function lookupAnswer(addresses, family) {
 }
 
 function hasSocketOptions(opts) {
-  for (const name of SOCKET_OPTIONS) {
-    if (opts[name] !== undefined) return true
+  for (let i = 0; i < SOCKET_OPTIONS.length; i++) {
+    if (opts[SOCKET_OPTIONS[i]] !== undefined) return true
   }
   return false
 }
@@ -378,10 +378,13 @@ module.exports = class TCPSocket extends Duplex {
     const decode = typeof encoding === 'string' ? chunkDecoder(encoding.toLowerCase()) : null
     if (decode !== null) {
       const map = this._readableState.map
-      this._readableState.map = (data) => {
+      const mapped = (data) => {
         const text = decode(data)
         return text === null || map === null ? text : map(text)
       }
+      // What the decoder holds at the end goes out before it (_onread).
+      mapped.flush = decode.flush
+      this._readableState.map = mapped
       return this
     }
 
@@ -1333,7 +1336,10 @@ module.exports = class TCPSocket extends Duplex {
     if (opts.keepAlive !== undefined) {
       const sockopts = this._ownSockopts()
       sockopts.keepAlive = opts.keepAlive
-      sockopts.keepAliveInitialDelay = opts.keepAliveInitialDelay
+      // One set before, by new Socket(), stays unless this sets another.
+      if (opts.keepAliveInitialDelay !== undefined) {
+        sockopts.keepAliveInitialDelay = opts.keepAliveInitialDelay
+      }
     }
     if (opts.keepAliveInterval) this._ownSockopts().keepAliveInterval = opts.keepAliveInterval
     if (opts.keepAliveCount) this._ownSockopts().keepAliveCount = opts.keepAliveCount
@@ -1525,6 +1531,9 @@ module.exports = class TCPSocket extends Duplex {
 
     if (data === null) {
       this._state &= ~READING
+      // As a string: bare-stream's push() would encode it again.
+      const tail = this._readableState.map?.flush?.()
+      if (tail) StreamxDuplex.push.call(this, tail)
       this.push(null)
       return READ_FULL
     }
@@ -2014,7 +2023,7 @@ function chunkDecoder(encoding) {
   else return null
 
   let rest = null
-  return function decode(data) {
+  function decode(data) {
     if (typeof data === 'string') return data
     const bytes = rest === null ? data : Buffer.concat([rest, data])
     let end = bytes.byteLength - (bytes.byteLength % unit)
@@ -2025,6 +2034,14 @@ function chunkDecoder(encoding) {
     rest = end === bytes.byteLength ? null : Buffer.from(bytes.subarray(end))
     return end === 0 ? null : bytes.subarray(0, end).toString(encoding)
   }
+  // At the end, as Node.js's decoder: base64 of the last one or two bytes
+  // (padded), or what UTF-16 can make of an unpaired half.
+  decode.flush = function flush() {
+    const tail = rest === null ? null : rest.toString(encoding)
+    rest = null
+    return tail
+  }
+  return decode
 }
 
 function ListenerTable() {}

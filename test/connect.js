@@ -460,6 +460,13 @@ test('new Socket() takes the socket options and a signal, as in Node.js', async 
   t.is(first.listeners(), 0, 'no listener left on the first signal')
   t.is(second.listeners(), 0, 'nor on the second')
 
+  // connect() options replace only what they give.
+  const kept = new tcp.Socket({ keepAlive: true, keepAliveInitialDelay: 9000 })
+  t.teardown(() => kept.destroy())
+  kept.connect({ port: server.address().port, host: '127.0.0.1', keepAlive: true })
+  await once(kept, 'connect')
+  t.is(kept.keepAliveInitialDelay, 9000, "the constructor's delay stays")
+
   t.exception(() => new tcp.Socket({ signal: 'no' }), /INVALID_ARGUMENT/)
   t.exception(() => new tcp.Socket({ keepAliveCount: -1 }), /INVALID_ARGUMENT/)
 })

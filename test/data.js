@@ -587,3 +587,24 @@ test("a 'connect' listener that throws does not stop the socket reading", async 
   t.alike(got, ['still'])
   t.alike(uncaught, ['from connect'], 'the throw was reported')
 })
+
+test("setEncoding('base64') and UTF-16 end as in Node.js: the last bytes come out before 'end'", async (t) => {
+  const server = await listen(t, {}, (socket) => {
+    socket.write(Buffer.from('hel'))
+    setTimeout(() => socket.end(Buffer.from('lo')), 20)
+  })
+
+  const expected = {
+    base64: 'aGVsbG8=',
+    base64url: 'aGVsbG8',
+    utf16le: Buffer.from('hell').toString('utf16le')
+  }
+  for (const [encoding, text] of Object.entries(expected)) {
+    const socket = connect(t, server.address().port, '127.0.0.1')
+    socket.setEncoding(encoding)
+    let got = ''
+    socket.on('data', (data) => (got += data))
+    await once(socket, 'end')
+    t.is(got, text, encoding)
+  }
+})

@@ -113,7 +113,7 @@ function sockets() {
     cb(new Error('nope'), [])
   }
 
-  const everything: TCPSocketConnectOptions = {
+  const everything: TCPSocketConnectOptions & { port: number } = {
     port: 443,
     host: 'localhost',
     lookup,
@@ -135,7 +135,10 @@ function sockets() {
     connectTimeout: 5000
   }
   plain.connect(everything)
-  plain.connect({ family: 'IPv4', timeout: null, signal: realSignal })
+  plain.connect({ port: 443, family: 'IPv4', timeout: null, signal: realSignal })
+  plain.connect({ port: 443, localAddress: null, localPort: null, family: null, signal: null })
+  plain.write('text', 'buffer')
+  expectType<Socket>(plain.setEncoding('utf8'))
 
   // open(), every form
   const opened = new Socket()
