@@ -806,10 +806,17 @@ bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
 
   if (nread == UV_EOF) {
     // libuv has stopped reading already. The end joins the batch, behind
-    // the data before it, as a read without a buffer.
+    // the data before it, as a read without a buffer, and the batch goes
+    // now rather than at the check phase: JavaScript that other callbacks
+    // of this poll run (a lookup's answer, say) must find the stream ended,
+    // as it would in Node.js. bare-http1's agent would otherwise hand a
+    // request a pooled connection its server has just closed.
     handle->state = (handle->state & ~bare_tcp_state_reading) | bare_tcp_state_read_done;
 
     reads->entries[reads->len++] = (bare_tcp_read_t){.handle = handle};
+
+    bare_tcp__flush(reads);
+    return;
   } else {
     handle->last_active = uv_now(module->loop);
     handle->bytes_read += nread;

@@ -4,7 +4,7 @@
 // one tick, so the next poll finds all of them readable at once.
 
 const test = require('brittle')
-const { listen, connect, once } = require('./helpers')
+const { tcp, listen, connect, once } = require('./helpers')
 const { fixtureResult } = require('./fixtures/support')
 
 const COUNT = 32
@@ -383,4 +383,40 @@ test("a socket's reads of one wake-up reach 'data' with the microtasks of each r
     t.is(afterStop, 0, `${stop}: no 'data' after it`)
     socket.destroy()
   }
+})
+
+test("a peer's end reaches JavaScript in the poll that saw it, before callbacks later in that poll", async (t) => {
+  // bare-http1's agent reuses a pooled connection unless its 'end' came
+  // first: here the peer closes, then a lookup (answered from the thread
+  // pool, in a later callback of the same poll) decides.
+  const dns = require('bare-dns')
+  let endedFirst = 0
+  const runs = 20
+
+  for (let i = 0; i < runs; i++) {
+    let peer = null
+    const server = tcp.createServer((socket) => {
+      peer = socket
+      socket.on('error', () => {})
+      socket.on('data', () => socket.write('ok'))
+    })
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const client = tcp.createConnection(server.address().port, '127.0.0.1')
+    let ended = false
+    client.on('end', () => (ended = true))
+    client.on('error', () => {})
+    client.write('hi')
+    await once(client, 'data')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    await new Promise((resolve) =>
+      setImmediate(() => {
+        server.close(() => dns.lookup('localhost', {}, resolve))
+        peer.destroy()
+      })
+    )
+    if (ended) endedFirst++
+    client.destroy()
+  }
+
+  t.is(endedFirst, runs, "'end' came before the lookup's answer every time")
 })
