@@ -1333,13 +1333,11 @@ module.exports = class TCPSocket extends Duplex {
 
   // Records the socket options; they reach the kernel in _onconnected().
   _configure(opts) {
-    if (opts.keepAlive !== undefined) {
-      const sockopts = this._ownSockopts()
-      sockopts.keepAlive = opts.keepAlive
-      // One set before, by new Socket(), stays unless this sets another.
-      if (opts.keepAliveInitialDelay !== undefined) {
-        sockopts.keepAliveInitialDelay = opts.keepAliveInitialDelay
-      }
+    if (opts.keepAlive !== undefined) this._ownSockopts().keepAlive = opts.keepAlive
+    // Kept for when keep-alive is on: one set before (by new Socket())
+    // stays unless this sets another.
+    if (opts.keepAliveInitialDelay !== undefined) {
+      this._ownSockopts().keepAliveInitialDelay = opts.keepAliveInitialDelay
     }
     if (opts.keepAliveInterval) this._ownSockopts().keepAliveInterval = opts.keepAliveInterval
     if (opts.keepAliveCount) this._ownSockopts().keepAliveCount = opts.keepAliveCount

@@ -467,6 +467,13 @@ test('new Socket() takes the socket options and a signal, as in Node.js', async 
   await once(kept, 'connect')
   t.is(kept.keepAliveInitialDelay, 9000, "the constructor's delay stays")
 
+  const delayOnly = new tcp.Socket({ keepAliveInitialDelay: 7000 })
+  t.teardown(() => delayOnly.destroy())
+  delayOnly.connect({ port: server.address().port, host: '127.0.0.1', keepAlive: true })
+  await once(delayOnly, 'connect')
+  t.is(delayOnly.keepAlive, true)
+  t.is(delayOnly.keepAliveInitialDelay, 7000, 'a delay given alone waits for keep-alive')
+
   t.exception(() => new tcp.Socket({ signal: 'no' }), /INVALID_ARGUMENT/)
   t.exception(() => new tcp.Socket({ keepAliveCount: -1 }), /INVALID_ARGUMENT/)
 })
