@@ -2,9 +2,14 @@
  * Conversions between socket addresses and JavaScript: an IP literal and a
  * port in, { address, family, port } out. Host names never get here; the
  * JavaScript layer resolves them first.
+ *
+ * bare_tcp__parse_address returns -1 after throwing for input that is not
+ * an IP literal, and a libuv error, not thrown, for one the system refuses,
+ * which the caller reports as its own system call's.
  */
 
 #include <assert.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "tcp.h"
@@ -46,6 +51,15 @@ bare_tcp__parse_address(js_env_t *env, js_value_t *host, uint32_t port, struct s
   if (err < 0) {
     bare_tcp__throw_code(env, "INVALID_HOST", "Host must be an IP address");
     return -1;
+  }
+
+  // A link-local address whose zone names no interface parses to scope 0,
+  // which libuv would replace with a default interface: refused, as the
+  // kernel refuses it for Node.js, rather than tried on the wrong link.
+  // Other addresses need no zone, and an unknown one changes nothing.
+  struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) result;
+  if (result->ss_family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr) && in6->sin6_scope_id == 0 && strchr(ip, '%')) {
+    return UV_EINVAL;
   }
 
   return 0;

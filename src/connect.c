@@ -100,6 +100,7 @@ bare_tcp_connect(js_env_t *env, js_callback_info_t *info) {
 
   struct sockaddr_storage addr;
   err = bare_tcp__parse_endpoint(env, handle, argc, argv, &addr);
+  if (err < -1) bare_tcp__throw(env, err, "connect");
   if (err < 0) return NULL;
 
   // A handle connects once, and most handles (accepted ones) never do, so
@@ -153,6 +154,7 @@ bare_tcp_bind(js_env_t *env, js_callback_info_t *info) {
 
   struct sockaddr_storage addr;
   err = bare_tcp__parse_endpoint(env, handle, argc, argv, &addr);
+  if (err < -1) bare_tcp__throw(env, err, "bind");
   if (err < 0) return NULL;
 
   err = uv_tcp_bind(&handle->tcp, (struct sockaddr *) &addr, 0);

@@ -324,6 +324,7 @@ bare_tcp_listen(js_env_t *env, js_callback_info_t *info) {
 
   struct sockaddr_storage addr;
   err = bare_tcp__parse_address(env, argv[1], port, &addr);
+  if (err < -1) bare_tcp__throw_described(env, err, "listen");
   if (err < 0) return NULL;
 
   int fd = bare_tcp__listen_socket(&addr, (int) backlog, ipv6_only, reuse_port);
