@@ -182,10 +182,30 @@ exports.flag = function flag(value) {
   return value === undefined ? undefined : !!value
 }
 
-// The options that tune a connected socket, taken by connect(), open() and
-// createServer() alike:
-//   keepAlive, keepAliveInitialDelay, keepAliveInterval, keepAliveCount,
-//   noDelay, timeout, userTimeout, sendBufferSize, recvBufferSize
+// The options that tune a connected socket, taken by new Socket(),
+// connect(), open() and createServer() alike.
+const SOCKET_OPTIONS = [
+  'keepAlive',
+  'keepAliveInitialDelay',
+  'keepAliveInterval',
+  'keepAliveCount',
+  'noDelay',
+  'timeout',
+  'userTimeout',
+  'sendBufferSize',
+  'recvBufferSize'
+]
+
+// Whether any is given: most sockets (every one a server accepts) have none,
+// and need not pay for reading them. An indexed loop: a for-of iterator
+// allocated per socket grew the heap of a server with many connections.
+exports.hasSocketOptions = function hasSocketOptions(opts) {
+  for (let i = 0; i < SOCKET_OPTIONS.length; i++) {
+    if (opts[SOCKET_OPTIONS[i]] !== undefined) return true
+  }
+  return false
+}
+
 exports.socketOptions = function socketOptions(opts) {
   return {
     keepAlive: exports.flag(opts.keepAlive),

@@ -84,17 +84,11 @@ let handing = false
 // the engine optimises it early.
 function handOver(socket, slabs, index, offset, length) {
   handing = true
-
-  let answer
   try {
-    answer = handOverRead(socket, slabs, index, offset, length)
-  } catch (err) {
+    return handOverRead(socket, slabs, index, offset, length)
+  } finally {
     handing = false
-    throw err
   }
-
-  handing = false
-  return answer
 }
 
 function handOverRead(socket, slabs, index, offset, length) {

@@ -65,38 +65,6 @@ const READ_ON = 0xffffffff
 
 const StreamxDuplex = Object.getPrototypeOf(Duplex.prototype)
 
-// The IP literals of a lookup's answer, each entry read once.
-function lookupAnswer(addresses, family) {
-  const entries = Array.isArray(addresses) ? addresses : [{ address: addresses, family }]
-  const list = []
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i]
-    const address = entry ? entry.address : undefined
-    if (ip.isAddress(address)) list.push({ address, family: ip.isIP(address) })
-  }
-  return list
-}
-
-function hasSocketOptions(opts) {
-  for (let i = 0; i < SOCKET_OPTIONS.length; i++) {
-    if (opts[SOCKET_OPTIONS[i]] !== undefined) return true
-  }
-  return false
-}
-
-// The options args.socketOptions() reads.
-const SOCKET_OPTIONS = [
-  'keepAlive',
-  'keepAliveInitialDelay',
-  'keepAliveInterval',
-  'keepAliveCount',
-  'noDelay',
-  'timeout',
-  'userTimeout',
-  'sendBufferSize',
-  'recvBufferSize'
-]
-
 const ipcHandle = Symbol.for('bare.ipc.handle')
 const ipcAccept = Symbol.for('bare.ipc.accept')
 
@@ -198,7 +166,7 @@ module.exports = class TCPSocket extends Duplex {
     // As in Node.js, the socket options may come with the socket (applied
     // once it connects) and so may an abort signal. The sockets a server
     // accepts and the options createConnection() passes on have neither.
-    if (hasSocketOptions(opts)) this._configure(args.socketOptions(opts))
+    if (args.hasSocketOptions(opts)) this._configure(args.socketOptions(opts))
     if (signal !== null) this._watchSignal(signal)
   }
 
@@ -1789,7 +1757,7 @@ module.exports = class TCPSocket extends Duplex {
       else if (argv[0] === 'data' && this._state & CONNECT_HOLD) this._endPauseOnConnect()
     } else if (name === 'removeListener' && argv[0] === 'readable') {
       // Later: a once listener is removed before it is called.
-      queueMicrotask(() => this._flowAfterReadable())
+      flowAfterReadableLater(this)
     }
 
     if (!STREAM_EVENTS.has(name)) return super.emit(name, ...argv)
@@ -2045,6 +2013,18 @@ function chunkDecoder(encoding) {
 function ListenerTable() {}
 ListenerTable.prototype = Object.create(null)
 
+// The IP literals of a lookup's answer, each entry read once.
+function lookupAnswer(addresses, family) {
+  const entries = Array.isArray(addresses) ? addresses : [{ address: addresses, family }]
+  const list = []
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]
+    const address = entry ? entry.address : undefined
+    if (ip.isAddress(address)) list.push({ address, family: ip.isIP(address) })
+  }
+  return list
+}
+
 // Buffer's constructor defaults its options argument to a new object; passed
 // one, a read's view allocates only itself.
 const NO_OPTIONS = Object.freeze({})
@@ -2055,13 +2035,17 @@ const callListener = Function.prototype.call
 
 // Kept out of the callers: a function whose closure captures its arguments
 // allocates the closure's context on every call, the calls that never make
-// the closure included, and these callers run on every write.
+// the closure included, and these callers run on every write or event.
 function callWriteCallbacksLater(socket, seq, err) {
   queueMicrotask(() => socket._callWriteCallbacks(seq, err))
 }
 
 function drainIfEmptyLater(socket) {
   queueMicrotask(() => socket._drainIfEmpty())
+}
+
+function flowAfterReadableLater(socket) {
+  queueMicrotask(() => socket._flowAfterReadable())
 }
 
 // bare-events' record of a name's listeners, each kept as [listener, once,

@@ -166,7 +166,8 @@ test('lookup errors carry errno, as in Node.js; a code that is not a string is n
   for (const [name, lookupErr] of [
     ['einval', Object.assign(new Error('bad name'), { code: 'EINVAL' })],
     ['eai_again', Object.assign(new Error('try again'), { code: 'EAI_AGAIN' })],
-    ['numeric', { code: 42 }]
+    ['numeric', { code: 42 }],
+    ['own errno', { code: 'EAI_AGAIN', errno: 42 }]
   ]) {
     const socket = connect(t, 80, 'odd.test', { lookup: (host, opts, cb) => cb(lookupErr) })
     ;[errs[name]] = await once(socket, 'error')
@@ -178,6 +179,7 @@ test('lookup errors carry errno, as in Node.js; a code that is not a string is n
   t.is(errs.eai_again.errno, -3001)
   t.is(errs.numeric.code, 'ENOTFOUND')
   t.is(errs.numeric.errno, -3008)
+  t.is(errs['own errno'].errno, 42, 'an errno the error has is kept')
 })
 
 test('remoteAddress is the peer as the kernel has it, not the address as written', async (t) => {

@@ -1,6 +1,20 @@
 const test = require('brittle')
 const crypto = require('bare-crypto')
 const { Writable } = require('bare-stream')
+
+// What a socket piped into a writable delivers until its end, as text.
+function pipedText(socket) {
+  const chunks = []
+  socket.pipe(
+    new Writable({
+      write(data, encoding, cb) {
+        chunks.push(data)
+        cb(null)
+      }
+    })
+  )
+  return once(socket, 'end').then(() => String(Buffer.concat(chunks)))
+}
 const { tcp, echoServer, listen, connect, collect, once } = require('./helpers')
 const { fixtureResult } = require('./fixtures/support')
 
@@ -490,17 +504,7 @@ test('a client paused before it connects reads once resumed, read from, piped or
       }),
     readable: (socket) =>
       new Promise((resolve) => socket.once('readable', () => resolve(String(socket.read())))),
-    pipe: (socket) => {
-      const sinkChunks = []
-      const sink = new Writable({
-        write(data, encoding, cb) {
-          sinkChunks.push(data)
-          cb(null)
-        }
-      })
-      socket.pipe(sink)
-      return once(socket, 'end').then(() => String(Buffer.concat(sinkChunks)))
-    }
+    pipe: (socket) => pipedText(socket)
   }
 
   for (const [way, start] of Object.entries(ways)) {
@@ -552,16 +556,7 @@ test('a client paused, then piped or read from before it connects, reads once co
 
   const piped = connect(t, port, '127.0.0.1')
   piped.pause()
-  const chunks = []
-  const sink = new Writable({
-    write(data, encoding, cb) {
-      chunks.push(data)
-      cb(null)
-    }
-  })
-  piped.pipe(sink)
-  await once(piped, 'end')
-  t.is(String(Buffer.concat(chunks)), 'early', 'the pipe got the data')
+  t.is(await pipedText(piped), 'early', 'the pipe got the data')
   t.absent(piped.isPaused(), 'a pipe ends the pause')
 
   const read = connect(t, port, '127.0.0.1')

@@ -67,6 +67,19 @@ test('a write the peer takes slowly is activity while it makes progress, as in N
   t.pass('and one once the socket is idle')
 })
 
+test("new Socket()'s timeout option starts the idle timer at once, as setTimeout() does", async (t) => {
+  const socket = new tcp.Socket({ timeout: 50 })
+  // The idle timer keeps nothing alive; this does, for the test.
+  const alive = setTimeout(() => {}, 10000)
+  t.teardown(() => {
+    clearTimeout(alive)
+    socket.destroy()
+  })
+  t.is(socket.timeout, 50)
+  await once(socket, 'timeout')
+  t.pass('a socket that never connected timed out')
+})
+
 test('setTimeout(0) disables the timeout and removes the listener', async (t) => {
   const server = await listen(t, {}, (socket) => socket.resume())
   const socket = connect(t, server.address().port, '127.0.0.1')
