@@ -1760,7 +1760,7 @@ module.exports = class TCPSocket extends Duplex {
       flowAfterReadableLater(this)
     }
 
-    if (!STREAM_EVENTS.has(name)) return super.emit(name, ...argv)
+    if (!isStreamEvent(name)) return super.emit(name, ...argv)
 
     if (name === 'drain') this._state &= ~DRAIN_OWED
 
@@ -1940,7 +1940,22 @@ module.exports = class TCPSocket extends Duplex {
   }
 }
 
-const STREAM_EVENTS = new Set(['data', 'readable', 'end', 'finish', 'drain', 'error', 'close'])
+// The events streamx emits from its own bookkeeping. A switch: emit() asks
+// for every event, and a Set's hash lookup cost more than these compares.
+function isStreamEvent(name) {
+  switch (name) {
+    case 'data':
+    case 'readable':
+    case 'end':
+    case 'finish':
+    case 'drain':
+    case 'error':
+    case 'close':
+      return true
+    default:
+      return false
+  }
+}
 
 // From a microtask, where nothing of ours is left half done.
 function reportUncaught(err) {

@@ -2,7 +2,7 @@ const test = require('brittle')
 const tcp = require('..')
 
 test('isIPv4 accepts dotted decimal without leading zeros', (t) => {
-  for (const host of ['0.0.0.0', '127.0.0.1', '255.255.255.255', '10.1.20.200']) {
+  for (const host of ['0.0.0.0', '127.0.0.1', '255.255.255.255', '10.1.20.200', '1.2.3.0']) {
     t.ok(tcp.isIPv4(host), host)
     t.is(tcp.isIP(host), 4, host)
   }
@@ -16,7 +16,17 @@ test('isIPv4 accepts dotted decimal without leading zeros', (t) => {
     ' 1.2.3.4',
     '1.2.3.4 ',
     '',
-    '1..2.3'
+    '1..2.3',
+    '.1.2.3',
+    '1.2.3.',
+    '1.2.3.04',
+    '00.0.0.0',
+    '1234.1.1.1',
+    '999.1.1.1',
+    '1.2.3.a',
+    '1.2.3.4\n',
+    '1.2.3.4.',
+    '\uff11.2.3.4'
   ]) {
     t.absent(tcp.isIPv4(host), JSON.stringify(host))
   }
