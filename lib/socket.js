@@ -2239,10 +2239,8 @@ function queuedLength(data) {
   return queued
 }
 
-// No encoding (undefined, null or any falsy value, as Node.js takes it) is
-// UTF-8.
-// 'buffer', the encoding streams give a Buffer, means UTF-8 for a string, as
-// in Node.js.
+// No encoding (undefined, null or any falsy value) is UTF-8, and so is
+// 'buffer', the encoding streams give a Buffer, as Node.js takes both.
 function encode(string, encoding) {
   try {
     return Buffer.from(string, encoding && encoding !== 'buffer' ? encoding : 'utf8')

@@ -817,25 +817,25 @@ bare_tcp__on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf) {
 
     bare_tcp__flush(reads);
     return;
-  } else {
-    handle->last_active = uv_now(module->loop);
-    handle->bytes_read += nread;
-    handle->state |= bare_tcp_state_batched;
-
-    if (handle->read_room != BARE_TCP_READ_ON) {
-      handle->read_room = (size_t) nread < handle->read_room ? handle->read_room - (uint32_t) nread : 0;
-    }
-
-    reads->entries[reads->len++] = (bare_tcp_read_t){
-      .handle = handle,
-      .slab = module->slab,
-      .offset = (uint32_t) (buf->base - module->slab_data),
-      .len = (uint32_t) nread,
-    };
-
-    // Views stay 8-byte aligned, as typed arrays of wider elements need.
-    module->slab_used += bare_tcp__align8((size_t) nread);
   }
+
+  handle->last_active = uv_now(module->loop);
+  handle->bytes_read += nread;
+  handle->state |= bare_tcp_state_batched;
+
+  if (handle->read_room != BARE_TCP_READ_ON) {
+    handle->read_room = (size_t) nread < handle->read_room ? handle->read_room - (uint32_t) nread : 0;
+  }
+
+  reads->entries[reads->len++] = (bare_tcp_read_t){
+    .handle = handle,
+    .slab = module->slab,
+    .offset = (uint32_t) (buf->base - module->slab_data),
+    .len = (uint32_t) nread,
+  };
+
+  // Views stay 8-byte aligned, as typed arrays of wider elements need.
+  module->slab_used += bare_tcp__align8((size_t) nread);
 
   if (reads->len == 1) {
     int err = uv_check_start(&reads->check, bare_tcp__on_check);
