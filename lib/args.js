@@ -254,7 +254,8 @@ exports.connectOptions = function connectOptions(opts) {
   return {
     ...exports.socketOptions(opts),
     lookup: exports.callback(opts.lookup, 'Lookup'),
-    hints: opts.hints === undefined || opts.hints === null ? null : integer(opts.hints, 'Hints'),
+    hints:
+      opts.hints === undefined || opts.hints === null ? undefined : integer(opts.hints, 'Hints'),
     family: exports.family(opts.family),
     localAddress,
     localPort:
@@ -361,7 +362,8 @@ exports.listen = function listen(argv) {
     reusePort: exports.flag(opts.reusePort) ?? false,
     signal: exports.signal(opts.signal),
     lookup: exports.callback(opts.lookup, 'Lookup'),
-    hints: opts.hints === undefined || opts.hints === null ? null : integer(opts.hints, 'Hints'),
+    hints:
+      opts.hints === undefined || opts.hints === null ? undefined : integer(opts.hints, 'Hints'),
     family: exports.family(opts.family),
     onlistening: exports.callback(onlistening, 'Listening listener')
   }

@@ -13,7 +13,7 @@ import TCPSocket, {
  */
 type TCPServerLookupFunction = (
   hostname: string,
-  opts: { family: number; hints: number | null },
+  opts: { family: 0 | 4 | 6; hints?: number },
   cb: (err: Error | null, address: TCPLookupAddress[] | string | null, family?: number) => void
 ) => void
 

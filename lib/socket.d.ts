@@ -32,9 +32,11 @@ interface TCPLookupAddress {
   family: number
 }
 
+/** What a lookup is given; bare-dns's `lookup` takes it as it is. */
 interface TCPLookupOptions {
-  family: number
-  hints: number | null
+  family: 0 | 4 | 6
+  /** Undefined unless `hints` was given. */
+  hints?: number
   all: true
 }
 

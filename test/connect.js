@@ -265,7 +265,7 @@ test('a name that does not resolve errors with ENOTFOUND', async (t) => {
   t.is(lookupErr, err, 'lookup event carries the same error')
 })
 
-test('a custom lookup receives family and hints (null unless given) and may answer one address', async (t) => {
+test('a custom lookup receives family and hints (undefined unless given) and may answer one address', async (t) => {
   const server = await echoServer(t)
 
   for (const [options, expected] of [
@@ -273,7 +273,7 @@ test('a custom lookup receives family and hints (null unless given) and may answ
       { family: 4, hints: 32 },
       { family: 4, hints: 32 }
     ],
-    [{}, { family: 0, hints: null }]
+    [{}, { family: 0, hints: undefined }]
   ]) {
     const socket = connect(t, server.address().port, 'example.test', {
       ...options,

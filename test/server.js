@@ -614,7 +614,7 @@ test('listen() passes family and hints to a custom lookup', async (t) => {
 
   t.alike(asked, [
     { family: 0, hints: 1024 },
-    { family: 0, hints: null }
+    { family: 0, hints: undefined }
   ])
   t.exception(() => tcp.createServer().listen({ port: 0, hints: -1 }), /INVALID_ARGUMENT/)
 })
