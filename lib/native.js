@@ -1,12 +1,36 @@
 // The addon, with its callbacks registered once for this JavaScript
-// environment. The addon calls each one with the socket or server that owns
-// the handle as `this`, so one set of functions serves every handle.
+// environment, so one set of functions serves every handle.
 
 const binding = require('../binding')
 
 const END = 0xffffffff
 // A read into the socket's own buffer (the onread option).
 const INTO = 0xfffffffe
+
+// Where in the shared numbers (`lone`, below) the addon names the owner of
+// each call, and how many numbers a read of a batch has.
+const OWNER = 4
+const STRIDE = 5
+
+// The sockets and servers that own handles, by number, and the handle of
+// each. The addon names a handle's owner by its number: finding an object
+// it holds a reference to costs a call into the engine from outside
+// JavaScript, a number costs nothing. A number is given out again once its
+// handle has closed (onclose is the last call for it).
+const owners = []
+const handles = []
+const unused = []
+
+function own(owner) {
+  const id = unused.length > 0 ? unused.pop() : owners.length
+  owners[id] = owner
+  return id
+}
+
+function disown(id) {
+  owners[id] = handles[id] = null
+  unused.push(id)
+}
 
 let readMeta = null
 let readView = null
@@ -100,25 +124,31 @@ function handOverRead(socket, slabs, index, offset, length) {
   return socket._onread(null, slab, offset, length)
 }
 
+// Each callback reads its owner's number first: a call it makes into the
+// addon may call back into JavaScript and overwrite it. A status is an
+// error, or nothing for success.
 const lone = new Uint32Array(
   binding.setup(
     function onconnection(err) {
+      const owner = owners[lone[OWNER]]
       nextTurn()
-      this._onconnection(err)
+      owner._onconnection(err === undefined ? null : err)
     },
-    function onconnect(handle, err) {
+    function onconnect(err) {
+      const id = lone[OWNER]
       nextTurn()
-      this._onconnect(handle, err)
+      owners[id]._onconnect(handles[id], err === undefined ? null : err)
     },
     function onread(slab, err) {
+      const owner = owners[lone[OWNER]]
       nextTurn()
       if (err !== undefined) {
-        this._onread(err, null, 0, 0)
+        owner._onread(err, null, 0, 0)
         return
       }
 
       if (lone[0] === INTO) {
-        lone[3] = this._onreadInto(lone[2])
+        lone[3] = owner._onreadInto(lone[2])
         return
       }
 
@@ -128,18 +158,18 @@ const lone = new Uint32Array(
       if (lone[0] !== END) {
         data = loneSlab = usable(loneSlab)
         if (data === null) {
-          lone[3] = this._onread(SLAB_LOST(), null, 0, 0)
+          lone[3] = owner._onread(SLAB_LOST(), null, 0, 0)
           return
         }
       }
 
-      lone[3] = this._onread(null, data, lone[1], lone[2])
+      lone[3] = owner._onread(null, data, lone[1], lone[2])
     },
-    // Every read of one loop iteration: the socket of each, the slabs they
-    // point into, and in meta four numbers per read: the index of its slab
-    // (all ones at the end of the stream), its offset, its length, and the
-    // socket's answer, written here.
-    function onreads(sockets, slabs, meta, count) {
+    // Every read of one loop iteration: the slabs they point into, and in
+    // meta five numbers per read: the index of its slab (all ones at the end
+    // of the stream), its offset, its length, the socket's answer, written
+    // here, and the socket's number.
+    function onreads(slabs, meta, count) {
       nextTurn()
       if (meta !== readMeta) {
         readMeta = meta
@@ -148,30 +178,62 @@ const lone = new Uint32Array(
 
       const view = readView
 
-      for (let i = 0, j = 0; i < count; i++, j += 4) {
+      for (let i = 0, j = 0; i < count; i++, j += STRIDE) {
+        const socket = owners[view[j + OWNER]]
         // A socket's reads of one batch are next to each other.
-        if (i > 0 && sockets[i] === sockets[i - 1]) {
+        if (i > 0 && view[j + OWNER] === view[j + OWNER - STRIDE]) {
           if (later.length === 0) queueMicrotask(deliverLater)
-          later.push(sockets[i], slabs, view[j], view[j + 1], view[j + 2], j)
+          later.push(socket, slabs, view[j], view[j + 1], view[j + 2], j)
         } else {
-          view[j + 3] = handOver(sockets[i], slabs, view[j], view[j + 1], view[j + 2])
+          view[j + 3] = handOver(socket, slabs, view[j], view[j + 1], view[j + 2])
         }
       }
     },
     function onwrite(err) {
+      const owner = owners[lone[OWNER]]
       nextTurn()
-      this._onwrite(err)
+      owner._onwrite(err === undefined ? null : err)
     },
     function onend(err) {
+      const owner = owners[lone[OWNER]]
       nextTurn()
-      this._onend(err)
+      owner._onend(err === undefined ? null : err)
     },
-    function onclose(handle) {
+    function onclose() {
+      const id = lone[OWNER]
+      const owner = owners[id]
+      const handle = handles[id]
+      disown(id)
       nextTurn()
-      this._onclose(handle)
+      owner._onclose(handle)
     }
   )
 )
+
+// The addon's handle makers take the owner's number; these take the owner.
+const init = binding.init
+const accept = binding.accept
+const closeOwnedBy = binding.closeOwnedBy
+
+binding.init = function (owner, readBufferSize) {
+  const id = own(owner)
+  try {
+    return (handles[id] = init(id, readBufferSize))
+  } catch (err) {
+    disown(id)
+    throw err
+  }
+}
+
+binding.accept = function (server, owner, readBufferSize) {
+  const id = own(owner)
+  try {
+    return (handles[id] = accept(server, id, readBufferSize))
+  } catch (err) {
+    disown(id)
+    throw err
+  }
+}
 
 // A slab is never empty: one of byte length 0 was detached by the program
 // (chunk.buffer.transfer(), say), and the addon gives its memory a new
@@ -202,7 +264,11 @@ binding.closeHandle = function closeHandle(handle, owner, reset) {
     binding.close(handle, reset)
     return true
   } catch {
-    return binding.closeOwnedBy(owner, reset) > 0
+    let closed = 0
+    for (let id = 0; id < owners.length; id++) {
+      if (owners[id] === owner) closed += closeOwnedBy(id, reset)
+    }
+    return closed > 0
   }
 }
 

@@ -63,7 +63,7 @@ bare_tcp__on_connect(uv_connect_t *req, int status) {
 
   if (module->exiting) return;
 
-  bare_tcp__call_status(handle, module->on_connect, status, "connect", true);
+  bare_tcp__call_status(handle, module->on_connect, status, "connect");
 }
 
 /*

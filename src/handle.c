@@ -205,16 +205,14 @@ bare_tcp__unwrap_open(js_env_t *env, js_value_t *value) {
 }
 
 int
-bare_tcp__create(bare_tcp_module_t *module, js_value_t *ctx, uint32_t read_buffer_size, bare_tcp_t **result, js_value_t **value) {
+bare_tcp__create(bare_tcp_module_t *module, uint32_t owner, uint32_t read_buffer_size, bare_tcp_t **result, js_value_t **value) {
   int err;
-
-  // An engine failure is reported as what it is here: memory it lacks.
-  int failure = UV_ENOMEM;
 
   js_env_t *env = module->env;
 
   if (module->exiting) return UV_ECANCELED;
 
+  // An engine failure is reported as what it is here: memory it lacks.
   bare_tcp_t *handle;
   err = js_create_arraybuffer(env, sizeof(bare_tcp_t), (void **) &handle, value);
   if (err < 0) return UV_ENOMEM;
@@ -225,19 +223,14 @@ bare_tcp__create(bare_tcp_module_t *module, js_value_t *ctx, uint32_t read_buffe
 
   // Everything that can fail comes before libuv knows the handle: after
   // uv_tcp_init, only uv_close can undo it.
-  err = js_create_reference(env, *value, 1, &handle->self);
-  if (err < 0) goto release_store;
-
-  err = js_create_reference(env, ctx, 1, &handle->ctx);
-  if (err < 0) goto delete_self;
-
   err = uv_tcp_init(module->loop, &handle->tcp);
   if (err < 0) {
-    failure = err;
-    goto delete_ctx;
+    js_release_arraybuffer_backing_store(env, store);
+    return err;
   }
 
   handle->store = store;
+  handle->owner = owner;
 
   handle->magic = BARE_TCP_MAGIC;
   handle->origin = handle;
@@ -252,15 +245,6 @@ bare_tcp__create(bare_tcp_module_t *module, js_value_t *ctx, uint32_t read_buffe
   *result = handle;
 
   return 0;
-
-delete_ctx:
-  js_delete_reference(env, handle->ctx);
-delete_self:
-  js_delete_reference(env, handle->self);
-release_store:
-  js_release_arraybuffer_backing_store(env, store);
-
-  return failure;
 }
 
 static void
@@ -280,29 +264,22 @@ bare_tcp__on_close(uv_handle_t *uv_handle) {
   if (handle->next) handle->next->prev = handle->prev;
   handle->prev = handle->next = NULL;
 
-  if (!module->exiting && handle->ctx) {
+  if (!module->exiting && handle->owner != BARE_TCP_NO_OWNER) {
     js_handle_scope_t *scope;
     err = js_open_handle_scope(env, &scope);
     assert(err == 0);
 
-    js_value_t *self;
-    err = js_get_reference_value(env, handle->self, &self);
-    assert(err == 0);
-
-    bare_tcp__call(handle, module->on_close, 1, &self, NULL);
+    // The last call for this owner number: JavaScript gives the number out
+    // again after it.
+    bare_tcp__call(handle, module->on_close, 0, NULL, NULL);
 
     err = js_close_handle_scope(env, scope);
     assert(err == 0);
   }
 
+  handle->owner = BARE_TCP_NO_OWNER;
+
   bare_tcp__into_release(handle);
-
-  if (handle->ctx) js_delete_reference(env, handle->ctx);
-  handle->ctx = NULL;
-
-  js_ref_t *self = handle->self;
-  handle->self = NULL;
-  js_delete_reference(env, self);
 
   // Last: this may free the memory of the handle.
   js_arraybuffer_backing_store_t *store = handle->store;
@@ -348,6 +325,12 @@ bare_tcp_init(js_env_t *env, js_callback_info_t *info) {
   err = js_get_callback_info(env, info, &argc, argv, NULL, (void **) &module);
   assert(err == 0);
 
+  uint32_t owner;
+  if (argc < 1 || !bare_tcp__get_uint32(env, argv[0], BARE_TCP_NO_OWNER - 1, &owner)) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "init() takes an owner number");
+    return NULL;
+  }
+
   uint32_t read_buffer_size = 0;
 
   if (argc < 2 || !bare_tcp__get_uint32(env, argv[1], INT32_MAX, &read_buffer_size) || read_buffer_size == 0) {
@@ -357,7 +340,7 @@ bare_tcp_init(js_env_t *env, js_callback_info_t *info) {
 
   bare_tcp_t *handle;
   js_value_t *result;
-  err = bare_tcp__create(module, argv[0], read_buffer_size, &handle, &result);
+  err = bare_tcp__create(module, owner, read_buffer_size, &handle, &result);
   if (err < 0) {
     bare_tcp__throw(env, err, "init");
     return NULL;
@@ -386,8 +369,8 @@ bare_tcp_close(js_env_t *env, js_callback_info_t *info) {
 }
 
 /*
- * closeOwnedBy(owner, reset): closes the open handles whose socket or server
- * is `owner`, for an owner whose own handle ArrayBuffer the program detached
+ * closeOwnedBy(owner, reset): closes the open handles of owner number
+ * `owner`, for an owner whose own handle ArrayBuffer the program detached
  * (transfer()), which close() can no longer be given. Returns how many.
  */
 js_value_t *
@@ -401,26 +384,17 @@ bare_tcp_close_owned_by(js_env_t *env, js_callback_info_t *info) {
   err = js_get_callback_info(env, info, &argc, argv, NULL, (void **) &module);
   assert(err == 0);
 
+  uint32_t owner;
   bool reset = false;
-  if (argc < 2 || !bare_tcp__get_bool(env, argv[1], &reset)) {
-    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "closeOwnedBy() takes an owner and a boolean reset flag");
+  if (argc < 2 || !bare_tcp__get_uint32(env, argv[0], BARE_TCP_NO_OWNER - 1, &owner) || !bare_tcp__get_bool(env, argv[1], &reset)) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "closeOwnedBy() takes an owner number and a boolean reset flag");
     return NULL;
   }
 
   uint32_t closed = 0;
 
   for (bare_tcp_t *handle = module->handles; handle; handle = handle->next) {
-    if (handle->ctx == NULL || handle->state & (bare_tcp_state_closing | bare_tcp_state_closed)) continue;
-
-    js_value_t *owner;
-    err = js_get_reference_value(env, handle->ctx, &owner);
-    assert(err == 0);
-
-    bool same = false;
-    err = js_strict_equals(env, owner, argv[0], &same);
-    assert(err == 0);
-
-    if (!same) continue;
+    if (handle->owner != owner || handle->state & (bare_tcp_state_closing | bare_tcp_state_closed)) continue;
 
     // Closing unlinks nothing yet (the close callback does), so the walk
     // goes on safely.

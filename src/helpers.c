@@ -100,20 +100,21 @@ int
 bare_tcp__call(bare_tcp_t *handle, js_ref_t *callback, size_t argc, js_value_t *argv[], js_value_t **result) {
   int err;
 
-  js_env_t *env = handle->module->env;
-
-  js_value_t *ctx;
-  err = js_get_reference_value(env, handle->ctx, &ctx);
-  assert(err == 0);
+  bare_tcp_module_t *module = handle->module;
+  js_env_t *env = module->env;
 
   js_value_t *function;
   err = js_get_reference_value(env, callback, &function);
   assert(err == 0);
 
+  module->lone[BARE_TCP_LONE_OWNER] = handle->owner;
+
+  // The callbacks find their owner from the shared numbers and use no
+  // `this`: the function itself serves as one, which costs no lookup.
   // A throwing callback is reported by Bare as an uncaught exception; the
   // caller only has to cope with a missing result, and may stop a loop of
   // calls (Bare.exit() from a callback fails it too).
-  err = js_call_function(env, ctx, function, argc, argv, result);
+  err = js_call_function(env, function, function, argc, argv, result);
   if (err != 0 && result) *result = NULL;
 
   return err;
@@ -162,7 +163,7 @@ bare_tcp__get_bool(js_env_t *env, js_value_t *value, bool *result) {
 }
 
 int
-bare_tcp__call_status(bare_tcp_t *handle, js_ref_t *callback, int status, const char *syscall, bool with_self) {
+bare_tcp__call_status(bare_tcp_t *handle, js_ref_t *callback, int status, const char *syscall) {
   int err;
 
   js_env_t *env = handle->module->env;
@@ -171,20 +172,10 @@ bare_tcp__call_status(bare_tcp_t *handle, js_ref_t *callback, int status, const 
   err = js_open_handle_scope(env, &scope);
   assert(err == 0);
 
-  js_value_t *argv[2];
+  js_value_t *argv[1];
   size_t argc = 0;
 
-  if (with_self) {
-    err = js_get_reference_value(env, handle->self, &argv[argc++]);
-    assert(err == 0);
-  }
-
-  if (status < 0) {
-    argv[argc++] = bare_tcp__error(env, status, syscall);
-  } else {
-    err = js_get_null(env, &argv[argc++]);
-    assert(err == 0);
-  }
+  if (status < 0) argv[argc++] = bare_tcp__error(env, status, syscall);
 
   int result = bare_tcp__call(handle, callback, argc, argv, NULL);
 

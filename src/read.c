@@ -42,6 +42,10 @@
  * least it asks for at once. */
 #define BARE_TCP_PREFAULT_STEP (64 * 1024)
 
+/* The numbers per read of a batch: slab index, offset, length, answer and
+ * owner number (see bare_tcp__deliver_many). */
+#define BARE_TCP_META_STRIDE 5
+
 static inline size_t
 bare_tcp__align8(size_t n) {
   return (n + 7) & ~(size_t) 7;
@@ -74,20 +78,20 @@ struct bare_tcp_reads_s {
   size_t retired_len;
   size_t retired_cap;
 
-  /* Where a batch tells JavaScript each read's slab, offset and length, and
-   * JavaScript answers each (four numbers per read): an
-   * ArrayBuffer it keeps a Uint32Array of, written here directly, because
-   * creating three numbers per read through the engine's API cost more
+  /* Where a batch tells JavaScript each read's slab, offset, length and
+   * socket, and JavaScript answers each (BARE_TCP_META_STRIDE numbers per
+   * read): an ArrayBuffer it keeps a Uint32Array of, written here directly,
+   * because creating numbers per read through the engine's API cost more
    * than the reads. */
   js_ref_t *meta;
   uint32_t *meta_data;
   size_t meta_len;
 
-  /* A lone read's numbers, the same three, then a fourth where JavaScript
-   * writes its answer (read on, full, or the room left). Handed to JavaScript
-   * once, by setup(). */
+  /* Holds the module's shared numbers (module->lone): a lone read's, the
+   * same three, then a fourth where JavaScript writes its answer (read on,
+   * full, or the room left), then the owner number of every call. Handed
+   * to JavaScript once, by setup(). */
   js_ref_t *lone;
-  uint32_t *lone_data;
 
   /* Whether JavaScript holds the current slab from a lone read, so that the
    * next lone read into it passes nothing at all. Every call into the
@@ -156,7 +160,7 @@ bare_tcp__answer(bare_tcp_t *handle, uint32_t answer) {
 }
 
 /*
- * A lone read goes to on_read(slab, err) with the socket as `this`: its
+ * A lone read goes to on_read(slab, err) for the socket: its
  * numbers are in the lone buffer, and the slab is passed only when
  * JavaScript does not hold it yet.
  */
@@ -167,7 +171,7 @@ bare_tcp__deliver_one(bare_tcp_reads_t *reads, bare_tcp_read_t *entry) {
   bare_tcp_module_t *module = reads->module;
   js_env_t *env = module->env;
 
-  uint32_t *lone = reads->lone_data;
+  uint32_t *lone = module->lone;
 
   lone[0] = entry->slab ? 0 : UINT32_MAX;
   lone[1] = entry->offset;
@@ -195,11 +199,11 @@ bare_tcp__deliver_one(bare_tcp_reads_t *reads, bare_tcp_read_t *entry) {
 
 static bool
 bare_tcp__reserve_meta(bare_tcp_reads_t *reads, size_t count) {
-  if (reads->meta_len >= count * 4) return true;
+  if (reads->meta_len >= count * BARE_TCP_META_STRIDE) return true;
 
   js_env_t *env = reads->module->env;
 
-  size_t len = count * 4 * 2 < 4 * 64 ? 4 * 64 : count * 4 * 2;
+  size_t len = count * 2 < 64 ? 64 * BARE_TCP_META_STRIDE : count * 2 * BARE_TCP_META_STRIDE;
 
   js_value_t *meta;
   void *data;
@@ -221,10 +225,10 @@ bare_tcp__reserve_meta(bare_tcp_reads_t *reads, size_t count) {
 }
 
 /*
- * Several reads go to on_reads(sockets, slabs, meta, count): the socket of
- * each read, the slabs they point into, and in meta four numbers per read,
- * the index of its slab (all ones at the end of the stream), its offset, its
- * length, and the answer JavaScript writes back. Returns false when there
+ * Several reads go to on_reads(slabs, meta, count): the slabs they point
+ * into, and in meta five numbers per read, the index of its slab (all ones
+ * at the end of the stream), its offset, its length, the answer JavaScript
+ * writes back, and the owner number of its socket. Returns false when there
  * was no memory to ask.
  */
 static bool
@@ -240,11 +244,9 @@ bare_tcp__deliver_many(bare_tcp_reads_t *reads, size_t count) {
 
   if (!bare_tcp__reserve_meta(reads, count)) return false;
 
-  js_value_t *small[64];
-  js_value_t **sockets = count + slabs_len <= 64 ? small : malloc((count + slabs_len) * sizeof(js_value_t *));
-  if (sockets == NULL) return false;
-
-  js_value_t **slabs = &sockets[count];
+  js_value_t *small[16];
+  js_value_t **slabs = slabs_len <= 16 ? small : malloc(slabs_len * sizeof(js_value_t *));
+  if (slabs == NULL) return false;
 
   for (size_t i = 0; i < slabs_len; i++) {
     js_ref_t *slab = i < reads->retired_len ? reads->retired[i].ref : module->slab;
@@ -262,9 +264,6 @@ bare_tcp__deliver_many(bare_tcp_reads_t *reads, size_t count) {
   for (size_t i = 0; i < count; i++) {
     bare_tcp_read_t *entry = &reads->entries[i];
 
-    err = js_get_reference_value(env, entry->handle->ctx, &sockets[i]);
-    assert(err == 0);
-
     uint32_t slab = UINT32_MAX;
 
     if (entry->slab) {
@@ -272,49 +271,42 @@ bare_tcp__deliver_many(bare_tcp_reads_t *reads, size_t count) {
       while (slab < reads->retired_len && reads->retired[slab].ref != entry->slab) slab++;
     }
 
-    meta[i * 4] = slab;
-    meta[i * 4 + 1] = entry->offset;
-    meta[i * 4 + 2] = entry->len;
-    meta[i * 4 + 3] = BARE_TCP_READ_ON;
+    uint32_t *numbers = &meta[i * BARE_TCP_META_STRIDE];
+
+    numbers[0] = slab;
+    numbers[1] = entry->offset;
+    numbers[2] = entry->len;
+    numbers[3] = BARE_TCP_READ_ON;
+    numbers[4] = entry->handle->owner;
   }
 
-  js_value_t *argv[4];
+  js_value_t *argv[3];
 
-  err = js_create_array_with_length(env, count, &argv[0]);
+  err = js_create_array_with_length(env, slabs_len, &argv[0]);
   assert(err == 0);
 
-  err = js_set_array_elements(env, argv[0], (const js_value_t **) sockets, count, 0);
+  err = js_set_array_elements(env, argv[0], (const js_value_t **) slabs, slabs_len, 0);
   assert(err == 0);
 
-  err = js_create_array_with_length(env, slabs_len, &argv[1]);
+  if (slabs != small) free(slabs);
+
+  err = js_get_reference_value(env, reads->meta, &argv[1]);
   assert(err == 0);
 
-  err = js_set_array_elements(env, argv[1], (const js_value_t **) slabs, slabs_len, 0);
-  assert(err == 0);
-
-  if (sockets != small) free(sockets);
-
-  err = js_get_reference_value(env, reads->meta, &argv[2]);
-  assert(err == 0);
-
-  err = js_create_uint32(env, (uint32_t) count, &argv[3]);
+  err = js_create_uint32(env, (uint32_t) count, &argv[2]);
   assert(err == 0);
 
   js_value_t *function;
   err = js_get_reference_value(env, module->on_reads, &function);
   assert(err == 0);
 
-  js_value_t *global;
-  err = js_get_global(env, &global);
-  assert(err == 0);
-
   // A throwing callback is reported by Bare as an uncaught exception; the
   // reads it did not answer read on.
-  (void) js_call_function(env, global, function, 4, argv, NULL);
+  (void) js_call_function(env, function, function, 3, argv, NULL);
 
   for (size_t i = 0; i < count; i++) {
     bare_tcp_read_t *entry = &reads->entries[i];
-    if (entry->slab) bare_tcp__answer(entry->handle, meta[i * 4 + 3]);
+    if (entry->slab) bare_tcp__answer(entry->handle, meta[i * BARE_TCP_META_STRIDE + 3]);
   }
 
   return true;
@@ -348,7 +340,7 @@ bare_tcp__flush(bare_tcp_reads_t *reads) {
 
     handle->state &= ~bare_tcp_state_batched;
 
-    if ((handle->state & bare_tcp_state_closing) || handle->ctx == NULL) continue;
+    if ((handle->state & bare_tcp_state_closing) || handle->owner == BARE_TCP_NO_OWNER) continue;
 
     handle->state &= ~(bare_tcp_state_resumed | bare_tcp_state_held);
 
@@ -413,13 +405,13 @@ bare_tcp__reads_setup(bare_tcp_module_t *module) {
 
   js_value_t *lone;
   void *data;
-  err = js_create_arraybuffer(env, 4 * sizeof(uint32_t), &data, &lone);
+  err = js_create_arraybuffer(env, BARE_TCP_LONE_LEN * sizeof(uint32_t), &data, &lone);
   if (err < 0) return NULL;
 
   err = js_create_reference(env, lone, 1, &reads->lone);
   if (err < 0) return NULL;
 
-  reads->lone_data = data;
+  module->lone = data;
 
   return lone;
 }
@@ -430,7 +422,7 @@ bare_tcp__reads_unset(bare_tcp_module_t *module) {
 
   js_delete_reference(module->env, reads->lone);
   reads->lone = NULL;
-  reads->lone_data = NULL;
+  module->lone = NULL;
 }
 
 static void
@@ -453,6 +445,7 @@ bare_tcp__reads_close(bare_tcp_module_t *module) {
 
   if (reads->lone) js_delete_reference(module->env, reads->lone);
   reads->lone = NULL;
+  module->lone = NULL;
 
   reads->len = 0;
   reads->module = NULL;
@@ -696,14 +689,14 @@ bare_tcp__on_read_end(bare_tcp_t *handle, ssize_t status) {
 
   bare_tcp__flush(module->reads);
 
-  if (module->exiting || handle->state & bare_tcp_state_closing || handle->ctx == NULL) return;
+  if (module->exiting || handle->state & bare_tcp_state_closing || handle->owner == BARE_TCP_NO_OWNER) return;
 
   js_handle_scope_t *scope;
   err = js_open_handle_scope(env, &scope);
   assert(err == 0);
 
   // The end of the stream is a read without a slab; an error comes second.
-  module->reads->lone_data[0] = UINT32_MAX;
+  module->lone[0] = UINT32_MAX;
 
   js_value_t *argv[2];
   size_t argc = 0;
@@ -734,9 +727,9 @@ bare_tcp__deliver_into(bare_tcp_t *handle, size_t len) {
   bare_tcp_module_t *module = handle->module;
   js_env_t *env = module->env;
 
-  if (module->exiting || handle->state & bare_tcp_state_closing || handle->ctx == NULL) return;
+  if (module->exiting || handle->state & bare_tcp_state_closing || handle->owner == BARE_TCP_NO_OWNER) return;
 
-  uint32_t *lone = module->reads->lone_data;
+  uint32_t *lone = module->lone;
 
   lone[0] = BARE_TCP_READ_INTO;
   lone[1] = 0;

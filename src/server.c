@@ -46,7 +46,7 @@ static void
 bare_tcp__report(bare_tcp_listener_t *listener, int status) {
   bare_tcp_t *server = listener->server;
 
-  bare_tcp__call_status(server, server->module->on_connection, status, "accept", false);
+  bare_tcp__call_status(server, server->module->on_connection, status, "accept");
 }
 
 static void
@@ -145,7 +145,7 @@ bare_tcp__accept_all(bare_tcp_listener_t *listener) {
 
     listener->pending_fd = connection;
 
-    err = bare_tcp__call_status(server, server->module->on_connection, 0, "accept", false);
+    err = bare_tcp__call_status(server, server->module->on_connection, 0, "accept");
 
     if (listener->pending_fd >= 0) {
       close(listener->pending_fd);
@@ -378,6 +378,12 @@ bare_tcp_accept(js_env_t *env, js_callback_info_t *info) {
     return NULL;
   }
 
+  uint32_t owner;
+  if (!bare_tcp__get_uint32(env, argv[1], BARE_TCP_NO_OWNER - 1, &owner)) {
+    bare_tcp__throw_code(env, "INVALID_ARGUMENT", "accept() takes an owner number");
+    return NULL;
+  }
+
   bare_tcp_listener_t *listener = server->listener;
 
   if (listener->pending_fd < 0) {
@@ -387,7 +393,7 @@ bare_tcp_accept(js_env_t *env, js_callback_info_t *info) {
 
   bare_tcp_t *handle;
   js_value_t *result;
-  err = bare_tcp__create(server->module, argv[1], read_buffer_size, &handle, &result);
+  err = bare_tcp__create(server->module, owner, read_buffer_size, &handle, &result);
   if (err < 0) {
     bare_tcp__throw(env, err, "accept");
     return NULL;
@@ -398,8 +404,7 @@ bare_tcp_accept(js_env_t *env, js_callback_info_t *info) {
     // The socket object never gets this handle, so it must not hear of its
     // close either. The connection itself stays pending, and the accept
     // loop closes it.
-    js_delete_reference(env, handle->ctx);
-    handle->ctx = NULL;
+    handle->owner = BARE_TCP_NO_OWNER;
     bare_tcp__close(handle, false);
 
     bare_tcp__throw(env, err, "accept");

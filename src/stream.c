@@ -101,7 +101,7 @@ bare_tcp__end_after_write(bare_tcp_t *handle) {
 
   handle->state = (handle->state & ~bare_tcp_state_ending) | bare_tcp_state_ended;
 
-  bare_tcp__call_status(handle, module->on_end, err, "shutdown", false);
+  bare_tcp__call_status(handle, module->on_end, err, "shutdown");
 }
 
 static void
@@ -119,7 +119,7 @@ bare_tcp__on_write(uv_write_t *req, int status) {
   free(write);
   handle->write = NULL;
 
-  if (!module->exiting) bare_tcp__call_status(handle, module->on_write, status, "write", false);
+  if (!module->exiting) bare_tcp__call_status(handle, module->on_write, status, "write");
 
   bare_tcp__end_after_write(handle);
 }
@@ -507,7 +507,7 @@ bare_tcp__on_shutdown(uv_shutdown_t *req, int status) {
 
   if (module->exiting) return;
 
-  bare_tcp__call_status(handle, module->on_end, status, "shutdown", false);
+  bare_tcp__call_status(handle, module->on_end, status, "shutdown");
 }
 
 js_value_t *

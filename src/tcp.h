@@ -113,6 +113,14 @@ struct bare_tcp_module_s {
   js_ref_t *on_end;
   js_ref_t *on_close;
 
+  /* Numbers shared with JavaScript (read.c): a lone read's slab index,
+   * offset, length and answer, then the owner of the handle each call into
+   * JavaScript is for. JavaScript keeps the sockets and servers in a table
+   * and finds the one a call is for by that number, so a call needs no
+   * engine reference of its own: each lookup of one from a libuv callback
+   * enters the engine anew. */
+  uint32_t *lone;
+
   /* Reads land side by side in one ArrayBuffer, the slab, and reach
    * JavaScript as views of it: no copy and no allocation per read. libuv
    * calls alloc and read back to back for one handle at a time, so one slab
@@ -147,6 +155,13 @@ struct bare_tcp_module_s {
  * the right size that JavaScript made itself is refused as a handle. */
 #define BARE_TCP_MAGIC 0x62746370 /* "btcp" */
 
+/* A handle's owner number once JavaScript is not to hear of it again. */
+#define BARE_TCP_NO_OWNER UINT32_MAX
+
+/* Where in the module's shared numbers the owner of a call goes. */
+#define BARE_TCP_LONE_OWNER 4
+#define BARE_TCP_LONE_LEN 5
+
 struct bare_tcp_s {
   uv_tcp_t tcp;
 
@@ -171,8 +186,9 @@ struct bare_tcp_s {
 
   bare_tcp_module_t *module;
 
-  js_ref_t *self;
-  js_ref_t *ctx;
+  /* The number of the socket or server this handle is for in JavaScript's
+   * table, or BARE_TCP_NO_OWNER once nothing is to hear of it. */
+  uint32_t owner;
 
   /* The handle's own memory, held until the close callback: the ArrayBuffer
    * JavaScript holds can be detached (transfer()), and the memory would then
@@ -289,16 +305,16 @@ bare_tcp__get_uint32(js_env_t *env, js_value_t *value, uint32_t max, uint32_t *r
 bool
 bare_tcp__get_bool(js_env_t *env, js_value_t *value, bool *result);
 
-/* Calls callback with the handle's JavaScript object as `this`; non-zero when
- * the call failed (it threw, or Bare.exit() ended it). */
+/* Calls callback for the handle's owner (its number in the shared numbers);
+ * non-zero when the call failed (it threw, or Bare.exit() ended it). */
 int
 bare_tcp__call(bare_tcp_t *handle, js_ref_t *callback, size_t argc, js_value_t *argv[], js_value_t **result);
 
-/* Calls callback([self, ]err) in a handle scope of its own, err being null
- * for a status of 0 and an error for the syscall otherwise; returns what
+/* Calls callback(err) in a handle scope of its own, with no argument for a
+ * status of 0 and an error for the syscall otherwise; returns what
  * bare_tcp__call does. */
 int
-bare_tcp__call_status(bare_tcp_t *handle, js_ref_t *callback, int status, const char *syscall, bool with_self);
+bare_tcp__call_status(bare_tcp_t *handle, js_ref_t *callback, int status, const char *syscall);
 
 /* handle.c: the lifecycle. */
 
@@ -324,7 +340,7 @@ bool
 bare_tcp__check_connected(js_env_t *env, bare_tcp_t *handle);
 
 int
-bare_tcp__create(bare_tcp_module_t *module, js_value_t *ctx, uint32_t read_buffer_size, bare_tcp_t **result, js_value_t **value);
+bare_tcp__create(bare_tcp_module_t *module, uint32_t owner, uint32_t read_buffer_size, bare_tcp_t **result, js_value_t **value);
 
 void
 bare_tcp__close(bare_tcp_t *handle, bool reset);

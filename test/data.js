@@ -87,6 +87,50 @@ test('many small writes arrive complete and in order', async (t) => {
   t.is(data.toString(), expected)
 })
 
+test('each socket hears only its own data while closed sockets make way for new ones', async (t) => {
+  const server = await echoServer(t)
+  const port = server.address().port
+
+  // Five generations of sockets, each opened while half of the one before
+  // is still open, so that new sockets on both sides take the places of
+  // closed ones; every socket must read back exactly what it wrote, and
+  // hear of its own close once.
+  let open = []
+  for (let generation = 0; generation < 5; generation++) {
+    const born = []
+    for (let i = 0; i < 6; i++) {
+      const name = `socket ${generation}.${i};`
+      const socket = connect(t, port, '127.0.0.1')
+      let closes = 0
+      socket.on('close', () => closes++)
+      const received = []
+      socket.on('data', (data) => received.push(data))
+      socket.write(name.repeat(100))
+      born.push({ socket, name, received, closes: () => closes })
+    }
+
+    for (const entry of [...open, ...born]) {
+      const expected = entry.name.repeat(100)
+      while (Buffer.concat(entry.received).length < expected.length) {
+        await once(entry.socket, 'data')
+      }
+      t.is(Buffer.concat(entry.received).toString(), expected, entry.name)
+      entry.received.length = 0
+      entry.socket.write(entry.name.repeat(100))
+    }
+
+    const closing = [...open, ...born].filter((entry, i) => i % 2 === 0)
+    open = [...open, ...born].filter((entry, i) => i % 2 === 1)
+    await Promise.all(
+      closing.map((entry) => {
+        entry.socket.destroy()
+        return once(entry.socket, 'close')
+      })
+    )
+    for (const entry of closing) t.is(entry.closes(), 1, `${entry.name} closed once`)
+  }
+})
+
 test('typed arrays of any element size are written as their bytes', async (t) => {
   const server = await listen(t, {}, (socket) => collect(socket).then((data) => socket.end(data)))
   const socket = connect(t, server.address().port, '127.0.0.1')
