@@ -1,9 +1,10 @@
 /*
  * The lifecycle of a handle, start to end: creation inside a JavaScript
  * ArrayBuffer, the one place that calls uv_close, the close callback that
- * drops the references keeping the handle alive, and the teardown that closes
- * every handle when the JavaScript environment goes away (Bare.exit(), an
- * uncaught exception, or the end of the event loop of a thread).
+ * tells JavaScript last and lets go of the handle's memory, and the
+ * teardown that closes every handle when the JavaScript environment goes
+ * away (Bare.exit(), an uncaught exception, or the end of the event loop of
+ * a thread).
  *
  * It does not read, write, connect or listen; those live in their own files
  * and only ever end a handle through bare_tcp__close().

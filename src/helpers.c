@@ -1,8 +1,8 @@
 /*
  * The helpers every other file uses: create a JavaScript error from a
- * libuv status, throw one, and call a JavaScript callback with its handle as
- * the receiver. Keeping them here leaves one place that decides the shape of
- * an error.
+ * libuv status, throw one, and call a JavaScript callback for a handle's
+ * owner. Keeping them here leaves one place that decides the shape of an
+ * error.
  */
 
 #include <assert.h>

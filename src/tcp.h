@@ -22,8 +22,9 @@
  * Memory: a handle lives in a JavaScript ArrayBuffer, so that a stale handle
  * kept by JavaScript after close is still valid memory whose state says
  * "closed". While libuv owns the handle (from uv_tcp_init until the close
- * callback), the handle holds a strong reference to its own ArrayBuffer, so
- * the garbage collector cannot free memory that libuv still links to.
+ * callback), the handle holds its ArrayBuffer's backing store, so the
+ * garbage collector cannot free memory that libuv still links to, and
+ * JavaScript's table of owners (lib/native.js) keeps the ArrayBuffer.
  */
 
 #include <js.h>
