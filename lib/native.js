@@ -178,15 +178,17 @@ const lone = new Uint32Array(
 
       const view = readView
 
-      for (let i = 0, j = 0; i < count; i++, j += STRIDE) {
-        const socket = owners[view[j + OWNER]]
+      for (let i = 0, j = 0, previous = -1; i < count; i++, j += STRIDE) {
+        const id = view[j + OWNER]
+        const socket = owners[id]
         // A socket's reads of one batch are next to each other.
-        if (i > 0 && view[j + OWNER] === view[j + OWNER - STRIDE]) {
+        if (id === previous) {
           if (later.length === 0) queueMicrotask(deliverLater)
           later.push(socket, slabs, view[j], view[j + 1], view[j + 2], j)
         } else {
           view[j + 3] = handOver(socket, slabs, view[j], view[j + 1], view[j + 2])
         }
+        previous = id
       }
     },
     function onwrite(err) {

@@ -106,9 +106,8 @@ function sockets() {
 
   const lookup: TCPLookupFunction = (hostname, opts, cb) => {
     expectType<string>(hostname)
-    expectType<number>(opts.family)
-    expectType<number | undefined>(opts.hints)
     expectType<0 | 4 | 6>(opts.family)
+    expectType<number | undefined>(opts.hints)
     cb(null, [{ address: '127.0.0.1', family: 4 }])
     cb(null, '127.0.0.1', 4)
     cb(new Error('nope'), [])
