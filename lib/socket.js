@@ -601,7 +601,8 @@ module.exports = class TCPSocket extends Duplex {
   }
 
   setTimeout(ms, ontimeout) {
-    ms = args.milliseconds(ms, 'Timeout')
+    // The duration has no default: a missing one throws, as in Node.js.
+    ms = args.milliseconds(ms ?? NaN, 'Timeout')
     ontimeout = args.callback(ontimeout, 'Timeout listener')
 
     if (ontimeout) {

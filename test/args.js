@@ -57,6 +57,17 @@ test('hosts must be strings of sane length', (t) => {
   }
 })
 
+test('options in place of the host throw INVALID_HOST, as in the published bare-tcp', (t) => {
+  for (const connect of [tcp.createConnection, (...argv) => new tcp.Socket().connect(...argv)]) {
+    try {
+      connect(1, { noDelay: true }, () => t.fail('connected'))
+      t.fail('connect did not throw')
+    } catch (err) {
+      t.is(err.code, 'INVALID_HOST')
+    }
+  }
+})
+
 test('an empty host means localhost, as in Node.js and the published bare-tcp', async (t) => {
   const server = tcp.createServer((socket) => socket.destroy())
   await new Promise((resolve) => server.listen(0, '', resolve))
@@ -107,6 +118,9 @@ test('options and callbacks of the wrong type throw INVALID_ARGUMENT', (t) => {
     () => tcp.createServer({}, 'listener'),
     () => new tcp.Socket().setTimeout(-1),
     () => new tcp.Socket().setTimeout(NaN),
+    () => new tcp.Socket().setTimeout(),
+    () => new tcp.Socket().setTimeout(undefined, () => {}),
+    () => new tcp.Socket().setTimeout(null),
     () => new tcp.Socket().setTimeout(10, 'cb'),
     () => new tcp.Socket().connect(1, '127.0.0.1', { family: 5 }),
     () => new tcp.Socket().connect(1, '127.0.0.1', { lookup: 'dns' }),
