@@ -513,3 +513,47 @@ test('writes made before the connection completes are sent after it', async (t) 
   await once(socket, 'close')
   t.is(received, 'early bird')
 })
+
+test("the specification's default options, given as written, behave as the defaults", async (t) => {
+  const dns = require('bare-dns')
+  const serverDefaults = {
+    readBufferSize: 65536,
+    allowHalfOpen: true,
+    keepAlive: false,
+    keepAliveInitialDelay: 0,
+    noDelay: false,
+    pauseOnConnect: false
+  }
+  let accepted = null
+  const server = await listen(t, serverDefaults, (socket) => {
+    accepted = socket
+    socket.on('data', (data) => socket.write(data))
+  })
+
+  const socket = new tcp.Socket({ readBufferSize: 65536, allowHalfOpen: true, eagerOpen: true })
+  t.teardown(() => socket.destroy())
+  const lookups = []
+  socket.on('lookup', (err, address) => lookups.push(err || address))
+  socket.connect(server.address().port, 'localhost', {
+    lookup: dns.lookup,
+    hints: null,
+    family: 0,
+    keepAlive: false,
+    keepAliveInitialDelay: 0,
+    noDelay: false,
+    timeout: null
+  })
+  await once(socket, 'connect')
+
+  t.alike(lookups, ['127.0.0.1'], 'localhost resolved through bare-dns')
+  t.is(socket.timeout, undefined, 'no idle timeout')
+  t.is(socket.noDelay, false)
+  t.is(socket.keepAlive, false)
+  t.is(socket.allowHalfOpen, true)
+  t.is(accepted.allowHalfOpen, true)
+  t.is(accepted.isPaused(), false)
+
+  socket.write('as written')
+  const [echo] = await once(socket, 'data')
+  t.is(echo.toString(), 'as written')
+})

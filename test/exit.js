@@ -38,6 +38,15 @@ test('unref() lets the process exit with everything still open', async (t) => {
   t.is(stdout, 'unrefed\n')
 })
 
+for (const which of ['server', 'socket', 'accepted']) {
+  test(`ref() after unref() on the ${which} alone holds the process open again`, async (t) => {
+    const { code, signal, stdout } = await run(t, 'unref.js', [which])
+    t.is(signal, null)
+    t.is(code, 0)
+    t.is(stdout, 'unrefed\nheld\n', 'still running when the unref()d timer fired')
+  })
+}
+
 for (const when of ['before', 'connect']) {
   test(`a client paused ${when === 'before' ? 'before it connects' : "in its 'connect' listener"} reads nothing, so the process exits`, async (t) => {
     // As in Node.js: a socket nobody reads does not hold the loop open, as

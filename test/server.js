@@ -419,6 +419,27 @@ test('maxConnections takes Infinity as no limit', async (t) => {
   client.destroy()
 })
 
+test('listen(port, host, backlog, options, onlistening) takes the options in fourth place', async (t) => {
+  const a = tcp.createServer()
+  const b = tcp.createServer()
+  const c = tcp.createServer()
+  t.teardown(() => {
+    a.close()
+    b.close()
+    c.close()
+  })
+
+  await new Promise((resolve) => a.listen(0, '127.0.0.1', 16, { reusePort: true }, resolve))
+  const { port } = a.address()
+
+  await new Promise((resolve) => b.listen(port, '127.0.0.1', 16, { reusePort: true }, resolve))
+  t.is(b.address().port, port, 'reusePort shares the port')
+
+  c.listen(port, '127.0.0.1', 16, {})
+  const [err] = await once(c, 'error')
+  t.is(err.code, 'EADDRINUSE', 'without it the port is taken')
+})
+
 test('listen() throws for a path, a listener that is not a function and a literal too long', async (t) => {
   const server = tcp.createServer()
   t.exception(() => server.listen({ path: '/tmp/bare-tcp.sock' }), /INVALID_ARGUMENT/)

@@ -142,11 +142,12 @@ test('userTimeout as an option and through setUserTimeout()', async (t) => {
   t.exception(() => socket.setUserTimeout(-1), /INVALID_ARGUMENT/)
 })
 
-test('server options apply keep-alive details and user timeout to accepted sockets', async (t) => {
+test('server options apply noDelay, keep-alive details and user timeout to accepted sockets', async (t) => {
   let accepted = null
   const server = await listen(
     t,
     {
+      noDelay: true,
       keepAlive: true,
       keepAliveInitialDelay: 4000,
       keepAliveInterval: 2000,
@@ -160,6 +161,8 @@ test('server options apply keep-alive details and user timeout to accepted socke
   await once(server, 'connection')
 
   const opts = kernel(accepted)
+  t.is(accepted.noDelay, true)
+  t.ok(opts.noDelay !== 0)
   t.is(opts.keepAlive, 1)
   t.is(opts.keepAliveIdle, 4)
   t.is(opts.keepAliveInterval, 2)

@@ -98,9 +98,29 @@ test('eagerOpen false defers opening until the stream is used', async (t) => {
 
   socket.connect(server.address().port, '127.0.0.1')
   await once(socket, 'connect')
+  await new Promise((resolve) => setTimeout(resolve, 50))
+
+  t.is(socket.bytesRead, 0, 'nothing read before the stream is used')
+  t.is(socket.readableLength, 0)
 
   const data = await collect(socket)
   t.is(data.toString(), 'lazy')
+})
+
+test('eagerOpen true (the default) reads ahead of any consumer', async (t) => {
+  const server = await listen(t, {}, (socket) => socket.end('eager'))
+  const socket = new tcp.Socket({ eagerOpen: true })
+  t.teardown(() => socket.destroy())
+
+  socket.connect(server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+  for (let i = 0; i < 200 && socket.readableLength < 5; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+
+  t.is(socket.bytesRead, 5, 'read with no consumer')
+  t.is(socket.readableLength, 5)
+  t.is((await collect(socket)).toString(), 'eager')
 })
 
 test('ref() and unref() return the socket or server and can be called in any state', async (t) => {
