@@ -37,6 +37,7 @@ bare_tcp_exports(js_env_t *env, js_value_t *exports) {
   V("sockopts", bare_tcp_sockopts)
   V("info", bare_tcp_info)
   V("idle", bare_tcp_idle)
+  V("lastActive", bare_tcp_last_active)
   V("counters", bare_tcp_counters)
   V("resume", bare_tcp_resume)
   V("hold", bare_tcp_hold)

@@ -63,6 +63,11 @@ const READ_ASKED = 0x100000
 const READ_FULL = 0
 const READ_ON = 0xffffffff
 
+// What the idle timer saw at its last 'timeout' (see _ontimer): nothing yet,
+// the connect, or the loop time of the last activity (never negative).
+const NOT_TIMED_OUT = -1
+const TIMED_OUT_CONNECTING = -2
+
 const StreamxDuplex = Object.getPrototypeOf(Duplex.prototype)
 
 const ipcHandle = Symbol.for('bare.ipc.handle')
@@ -611,7 +616,7 @@ module.exports = class TCPSocket extends Duplex {
     }
 
     this._stopTimer()
-    this._idle = { timeout: ms, timer: null, idleAtTimeout: -1 }
+    this._idle = { timeout: ms, timer: null, timedOutAt: NOT_TIMED_OUT }
 
     if (ms > 0 && !this.destroying) this._armTimer(ms)
 
@@ -1891,11 +1896,10 @@ module.exports = class TCPSocket extends Duplex {
   // An idle timeout that costs nothing per read or write: the addon stamps
   // the loop time of each one, and the timer, when it fires, asks how long
   // the socket has been idle and sleeps again for the rest. After a
-  // 'timeout', the next one needs new activity first. Without activity the
-  // idle time grows by a whole period between two checks; any activity
-  // since the last check leaves it below what that check saw plus half a
-  // period, a margin wide enough for the timer and the addon to read their
-  // clocks a millisecond apart.
+  // 'timeout', the next one needs new activity first: a stamp other than
+  // the one the last 'timeout' saw. Comparing stamps rather than idle times
+  // holds when two checks land in the same loop millisecond, as they do
+  // with timeouts of a millisecond or two.
   _armTimer(ms) {
     this._idle.timer = setTimeout(() => this._ontimer(), ms)
     this._idle.timer.unref()
@@ -1914,23 +1918,20 @@ module.exports = class TCPSocket extends Duplex {
     const timeout = state.timeout
     if (!timeout || this.destroying) return
 
-    // While connecting nothing happens: the idle time grows by a period.
-    const idle = this._connected()
-      ? binding.idle(this._handle)
-      : state.idleAtTimeout === -1
-        ? timeout
-        : state.idleAtTimeout + timeout
-    const active = state.idleAtTimeout === -1 || idle < state.idleAtTimeout + timeout / 2
-
-    if (idle < timeout) {
-      state.idleAtTimeout = -1
-      return this._armTimer(timeout - idle)
+    // While connecting nothing happens: however many periods it takes, one
+    // 'timeout', and the connection, once made, is activity.
+    let stamp = TIMED_OUT_CONNECTING
+    if (this._connected()) {
+      const idle = binding.idle(this._handle)
+      if (idle < timeout) return this._armTimer(timeout - idle)
+      stamp = binding.lastActive(this._handle)
     }
 
     this._armTimer(timeout)
-    state.idleAtTimeout = idle
 
-    if (active) this.emit('timeout')
+    if (stamp === state.timedOutAt) return
+    state.timedOutAt = stamp
+    this.emit('timeout')
   }
 
   _writeError() {

@@ -514,6 +514,27 @@ bare_tcp_idle(js_env_t *env, js_callback_info_t *info) {
   return result;
 }
 
+/* lastActive(handle): the loop time of the last activity, after idle() has
+ * counted a write's progress. The idle timer compares it with the one it
+ * saw at its last 'timeout' to tell activity from a clock that has not
+ * moved: two checks can land in the same loop millisecond. */
+js_value_t *
+bare_tcp_last_active(js_env_t *env, js_callback_info_t *info) {
+  int err;
+
+  size_t argc = 1;
+  js_value_t *argv[1];
+
+  bare_tcp_t *handle = bare_tcp__unwrap_args(env, info, &argc, argv, true);
+  if (handle == NULL) return NULL;
+
+  js_value_t *result;
+  err = js_create_double(env, (double) handle->last_active, &result);
+  assert(err == 0);
+
+  return result;
+}
+
 js_value_t *
 bare_tcp_counters(js_env_t *env, js_callback_info_t *info) {
   int err;

@@ -365,6 +365,9 @@ js_value_t *
 bare_tcp_idle(js_env_t *env, js_callback_info_t *info);
 
 js_value_t *
+bare_tcp_last_active(js_env_t *env, js_callback_info_t *info);
+
+js_value_t *
 bare_tcp_close_owned_by(js_env_t *env, js_callback_info_t *info);
 
 js_value_t *

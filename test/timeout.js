@@ -21,6 +21,32 @@ test('an idle socket emits timeout once per idle period', async (t) => {
   t.is(timeouts, 2, 'again after new activity')
 })
 
+test('timeouts of a millisecond or two also fire once per idle period, on many sockets', async (t) => {
+  // Their checks can land in the same loop millisecond, where an idle time
+  // that has not grown must not pass for new activity.
+  const server = await listen(t, {}, (socket) => socket.resume())
+  const sockets = []
+  for (let i = 0; i < 40; i++) sockets.push(connect(t, server.address().port, '127.0.0.1'))
+  await Promise.all(sockets.map((socket) => once(socket, 'connect')))
+
+  const timeouts = sockets.map(() => 0)
+  sockets.forEach((socket, i) => {
+    socket.on('timeout', () => timeouts[i]++)
+    socket.setTimeout(1 + (i % 2))
+  })
+
+  await sleep(300)
+  t.alike(
+    timeouts,
+    sockets.map(() => 1),
+    'one each'
+  )
+
+  sockets[0].write('activity')
+  await sleep(300)
+  t.is(timeouts[0], 2, 'and one more after new activity')
+})
+
 test('reads and writes keep pushing the timeout back', async (t) => {
   const server = await listen(t, {}, (socket) => socket.pipe(socket))
   const socket = connect(t, server.address().port, '127.0.0.1')
