@@ -548,21 +548,23 @@ module.exports = class TCPSocket extends Duplex {
     )
     const count = args.optionalInteger(opts.count, 'Keep-alive count') ?? sockopts.keepAliveCount
 
+    // Applied before it is kept: a setting the kernel refuses is not
+    // applied again, and does not fail, on the next call or the connect.
+    if (this._connected()) this._applyKeepAlive(enable, delay, interval, count)
+
     sockopts.keepAlive = enable
     sockopts.keepAliveInitialDelay = delay
     sockopts.keepAliveInterval = interval
     sockopts.keepAliveCount = count
-
-    if (this._connected()) this._applyKeepAlive()
 
     return this
   }
 
   setNoDelay(enable = true) {
     enable = !!enable
-    this._ownSockopts().noDelay = enable
 
     if (this._connected()) binding.nodelay(this._handle, enable)
+    this._ownSockopts().noDelay = enable
 
     return this
   }
@@ -572,9 +574,9 @@ module.exports = class TCPSocket extends Duplex {
   setUserTimeout(ms) {
     ms = args.optionalInteger(ms, 'User timeout')
     if (ms === undefined) throw TCPError.INVALID_ARGUMENT('User timeout is required')
-    this._ownSockopts().userTimeout = ms
 
     if (this._connected()) binding.userTimeout(this._handle, ms)
+    this._ownSockopts().userTimeout = ms
 
     return this
   }
@@ -582,9 +584,9 @@ module.exports = class TCPSocket extends Duplex {
   setSendBufferSize(size) {
     size = args.optionalInteger(size, 'Send buffer size', 1)
     if (size === undefined) throw TCPError.INVALID_ARGUMENT('Send buffer size is required')
-    this._ownSockopts().sendBufferSize = size
 
     if (this._connected()) binding.bufferSizes(this._handle, size, 0)
+    this._ownSockopts().sendBufferSize = size
 
     return this
   }
@@ -592,9 +594,9 @@ module.exports = class TCPSocket extends Duplex {
   setRecvBufferSize(size) {
     size = args.optionalInteger(size, 'Receive buffer size', 1)
     if (size === undefined) throw TCPError.INVALID_ARGUMENT('Receive buffer size is required')
-    this._ownSockopts().recvBufferSize = size
 
     if (this._connected()) binding.bufferSizes(this._handle, 0, size)
+    this._ownSockopts().recvBufferSize = size
 
     return this
   }
@@ -1463,7 +1465,14 @@ module.exports = class TCPSocket extends Duplex {
     const sockopts = this._sockopts
     if (sockopts === null) return
 
-    if (sockopts.keepAlive) this._applyKeepAlive()
+    if (sockopts.keepAlive) {
+      this._applyKeepAlive(
+        true,
+        sockopts.keepAliveInitialDelay,
+        sockopts.keepAliveInterval,
+        sockopts.keepAliveCount
+      )
+    }
     if (sockopts.noDelay) binding.nodelay(this._handle, true)
     if (sockopts.userTimeout !== undefined) binding.userTimeout(this._handle, sockopts.userTimeout)
     if (sockopts.sendBufferSize !== undefined || sockopts.recvBufferSize !== undefined) {
@@ -1478,15 +1487,8 @@ module.exports = class TCPSocket extends Duplex {
 
   // The kernel counts keep-alive times in whole seconds: a time under a
   // second means "soon", not "never", and 0 keeps the system's value.
-  _applyKeepAlive() {
-    const sockopts = this._sockopts
-    binding.keepalive(
-      this._handle,
-      sockopts.keepAlive,
-      seconds(sockopts.keepAliveInitialDelay),
-      seconds(sockopts.keepAliveInterval),
-      sockopts.keepAliveCount
-    )
+  _applyKeepAlive(enable, delay, interval, count) {
+    binding.keepalive(this._handle, enable, seconds(delay), seconds(interval), count)
   }
 
   // A read: a view of `length` bytes at `offset` in `data`, an ArrayBuffer

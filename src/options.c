@@ -40,6 +40,23 @@ bare_tcp__getsockopt(int fd, int level, int name, int *value) {
   return getsockopt(fd, level, name, value, &len) == 0 ? 0 : uv_translate_sys_error(errno);
 }
 
+/* Linux refuses keep-alive times above 32767 s and more than 127 probes
+ * with EINVAL; a longer time or more probes are taken as the most it
+ * allows, the nearest it comes to what was asked. Node.js ignores the
+ * failure instead, leaving the system's idle time (usually two hours). */
+#if defined(__linux__)
+#define BARE_TCP_KEEPALIVE_MAX_SECONDS 32767
+#define BARE_TCP_KEEPALIVE_MAX_COUNT 127
+#else
+#define BARE_TCP_KEEPALIVE_MAX_SECONDS INT32_MAX
+#define BARE_TCP_KEEPALIVE_MAX_COUNT INT32_MAX
+#endif
+
+static int
+bare_tcp__at_most(uint32_t value, int max) {
+  return value > (uint32_t) max ? max : (int) value;
+}
+
 /* keepalive(handle, enable, idleSeconds, intervalSeconds, count); 0 leaves a value as it is. */
 js_value_t *
 bare_tcp_keepalive(js_env_t *env, js_callback_info_t *info) {
@@ -64,12 +81,12 @@ bare_tcp_keepalive(js_env_t *env, js_callback_info_t *info) {
 
   if (err == 0) err = bare_tcp__setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, enable);
 
-  if (err == 0 && enable && idle) err = bare_tcp__setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, (int) idle);
+  if (err == 0 && enable && idle) err = bare_tcp__setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, bare_tcp__at_most(idle, BARE_TCP_KEEPALIVE_MAX_SECONDS));
   // Unset, a probe a second and ten of them, as libuv sets and so Node.js
   // and the published bare-tcp: the system's own (75 s, 9 probes) would
   // take minutes to drop a dead peer.
-  if (err == 0 && enable) err = bare_tcp__setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, interval ? (int) interval : 1);
-  if (err == 0 && enable) err = bare_tcp__setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, count ? (int) count : 10);
+  if (err == 0 && enable) err = bare_tcp__setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, interval ? bare_tcp__at_most(interval, BARE_TCP_KEEPALIVE_MAX_SECONDS) : 1);
+  if (err == 0 && enable) err = bare_tcp__setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, count ? bare_tcp__at_most(count, BARE_TCP_KEEPALIVE_MAX_COUNT) : 10);
 
   if (err < 0) bare_tcp__throw(env, err, "setsockopt");
 

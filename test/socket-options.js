@@ -232,3 +232,47 @@ test('getInfo() reports live TCP statistics with units in their names', async (t
   t.is(socket.getInfo(), null, 'null after close')
   t.ok(tcp)
 })
+
+test("keep-alive times and counts above the kernel's limits are taken as the limits, not refused", async (t) => {
+  // Linux takes at most 32767 s and 127 probes, and refuses more with
+  // EINVAL; a connection asking for ten hours must still connect.
+  const hours10 = 10 * 3600 * 1000
+  const limits = { keepAliveIdle: 32767, keepAliveInterval: 32767, keepAliveCount: 127 }
+  const big = {
+    keepAlive: true,
+    keepAliveInitialDelay: hours10,
+    keepAliveInterval: hours10,
+    keepAliveCount: 1000
+  }
+
+  let accepted = null
+  const server = await listen(t, big, (socket) => {
+    accepted = socket
+    socket.end('kept')
+  })
+
+  const socket = connect(t, server.address().port, '127.0.0.1', big)
+  socket.on('error', (err) => t.fail(err.message))
+  let received = ''
+  socket.on('data', (data) => (received += data))
+  await Promise.race([once(socket, 'connect'), once(socket, 'close')])
+  if (socket.destroyed) return
+  while (accepted === null) await new Promise((resolve) => setTimeout(resolve, 5))
+
+  for (const [side, s] of [
+    ['client', socket],
+    ['accepted', accepted]
+  ]) {
+    const opts = kernel(s)
+    for (const name of Object.keys(limits)) t.is(opts[name], limits[name], `${side}: ${name}`)
+  }
+  t.is(socket.keepAliveInitialDelay, hours10, 'the getter keeps what was asked for')
+
+  socket.setKeepAlive(true, 36e6, { interval: 1000, count: 200 })
+  t.is(kernel(socket).keepAliveIdle, 32767, 'setKeepAlive() too')
+  t.is(kernel(socket).keepAliveInterval, 1)
+  t.is(kernel(socket).keepAliveCount, 127)
+
+  await once(socket, 'end')
+  t.is(received, 'kept')
+})
