@@ -819,7 +819,9 @@ module.exports = class TCPSocket extends Duplex {
       if (
         this._corked === null &&
         this._sentTurn !== binding.turn.count &&
-        (this._state & USER_CORKED) === 0
+        (this._state & USER_CORKED) === 0 &&
+        this._sockopts !== null &&
+        this._sockopts.noDelay
       ) {
         return this._sendNow(chunk, length, cb)
       }
@@ -1027,12 +1029,17 @@ module.exports = class TCPSocket extends Duplex {
     )
   }
 
-  // The first write of a socket in each turn (one call from the addon and
-  // the microtasks after it) leaves at once: the reply to a request is the
-  // common case, and it costs neither the array nor the microtask of a
-  // corked write. Writes after it in the same turn are corked and leave
-  // together, so a burst costs two syscalls: its first write's and the
-  // batch's.
+  // With noDelay, the first write of a socket in each turn (one call from
+  // the addon and the microtasks after it) leaves at once: the reply to a
+  // request is the common case, and it costs neither the array nor the
+  // microtask of a corked write. Writes after it in the same turn are
+  // corked and leave together, so a burst costs two syscalls: its first
+  // write's and the batch's. With Nagle's algorithm on (the default) every
+  // write of a turn waits for the batch, as in the published bare-tcp: the
+  // kernel holds back a second small segment until the peer acknowledges
+  // the first, and a peer that waits for the rest of a message (a response
+  // written as its head and then its body) acknowledges only after its
+  // delayed-ACK timer, ~40 ms later.
   _sendNow(chunk, length, cb) {
     this._sentTurn = binding.turn.count
 

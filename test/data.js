@@ -206,9 +206,9 @@ test('a large readBufferSize costs memory only for the bytes read', async (t) =>
   )
 })
 
-test('a reply from a data listener reaches the kernel during write(); a second one waits for the tick', async (t) => {
+test('with noDelay, a reply from a data listener reaches the kernel during write(); a second one waits for the tick', async (t) => {
   const replies = []
-  const server = await listen(t, {}, (socket) => {
+  const server = await listen(t, { noDelay: true }, (socket) => {
     socket.on('error', () => {})
     socket.on('data', (data) => {
       socket.write(data)
@@ -234,6 +234,34 @@ test('a reply from a data listener reaches the kernel during write(); a second o
   t.is(replies.length, 1)
   t.is(replies[0].afterFirst, 0, 'the first write went to the kernel at once')
   t.is(replies[0].afterSecond, 1, 'the second write was held for the end of the tick')
+})
+
+test("with Nagle's algorithm on (the default), the writes of a turn wait and leave together as one segment", async (t) => {
+  // Sent apart, the kernel would hold the second small segment until the
+  // peer acknowledged the first: ~40 ms of delayed ACK per exchange for a
+  // response written as its head and then its body.
+  const held = []
+  const server = await listen(t, {}, (socket) => {
+    socket.on('error', () => {})
+    socket.on('data', () => {
+      socket.write(Buffer.from('head'))
+      held.push(socket.writableLength)
+      socket.write(Buffer.from('body'))
+    })
+  })
+
+  const socket = connect(t, server.address().port, '127.0.0.1')
+  await once(socket, 'connect')
+
+  const chunks = []
+  for (let i = 0; i < 5; i++) {
+    socket.write('q')
+    const [data] = await once(socket, 'data')
+    chunks.push(data.toString())
+  }
+
+  t.alike(held, [4, 4, 4, 4, 4], 'the first write waits for the batch')
+  t.alike(chunks, ['headbody', 'headbody', 'headbody', 'headbody', 'headbody'], 'one read each')
 })
 
 test('a large first write the kernel takes only part of still arrives whole', async (t) => {
