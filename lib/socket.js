@@ -1766,10 +1766,12 @@ module.exports = class TCPSocket extends Duplex {
   emit(name, ...argv) {
     if (name === 'newListener') {
       if (streamNewListener !== null) streamNewListener.call(this, argv[0], argv[1])
-      // As in Node.js, a 'readable' consumer asks for data: it ends a pause
-      // on connect, as resume(), pipe() and read() do.
-      if (argv[0] === 'readable') this._endPauseOnConnect()
-      else if (argv[0] === 'data' && this._state & CONNECT_HOLD) this._endPauseOnConnect()
+      // A consumer asks for data: it ends a pause on connect, as resume(),
+      // pipe() and read() do. For 'readable' as in Node.js; for 'data' as in
+      // the published bare-tcp, on which bare-net's sockets depend: they
+      // listen for 'data' on the socket they wrap and resume only their own
+      // stream.
+      if (argv[0] === 'readable' || argv[0] === 'data') this._endPauseOnConnect()
     } else if (name === 'removeListener' && argv[0] === 'readable') {
       // Later: a once listener is removed before it is called.
       flowAfterReadableLater(this)

@@ -105,3 +105,26 @@ test('bare-net connection error comes from our sockets', async (t) => {
   t.is(err.code, 'ECONNREFUSED')
   t.is(err.message, `connect ECONNREFUSED 127.0.0.1:${port}`)
 })
+
+test('bare-net with pauseOnConnect reads once its socket resumes', async (t) => {
+  // bare-net listens for 'data' on the socket it wraps and resumes only its
+  // own stream: the listener has to end the pause, as in the published
+  // bare-tcp, or nothing is ever read.
+  const net = ecosystem.load('bare-net')
+
+  const server = net.createServer({ pauseOnConnect: true }, (socket) => {
+    setTimeout(() => socket.resume(), 20)
+    socket.on('data', (data) => socket.end(`got ${data}`))
+  })
+  t.teardown(() => new Promise((resolve) => server.close(resolve)))
+
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+
+  const client = net.createConnection(server.address().port, '127.0.0.1')
+  t.teardown(() => client.destroy())
+  client.write('hello')
+
+  const [reply] = await once(client, 'data')
+  t.is(reply.toString(), 'got hello')
+})
