@@ -187,6 +187,16 @@ module.exports = class TCPSocket extends Duplex {
     return (this._state & CONNECTING) !== 0
   }
 
+  // Node.js's stream state, which streamx does not have: closed once
+  // 'close' was emitted, and the error that destroyed the socket.
+  get closed() {
+    return this.destroyed
+  }
+
+  get errored() {
+    return getStreamError(this)
+  }
+
   // As in Node.js, a socket being destroyed is pending again at once.
   get pending() {
     return !this._connected() || this.destroying
@@ -348,6 +358,9 @@ module.exports = class TCPSocket extends Duplex {
   // streamx's decoder knows neither base64 nor UTF-16LE; a chunk of those
   // is decoded here, its incomplete tail kept for the next one.
   setEncoding(encoding) {
+    // As in Node.js, null is the default, UTF-8.
+    if (encoding === null) encoding = undefined
+
     const decode = typeof encoding === 'string' ? chunkDecoder(encoding.toLowerCase()) : null
     if (decode !== null) {
       const map = this._readableState.map
@@ -1117,8 +1130,10 @@ module.exports = class TCPSocket extends Duplex {
     } catch (err) {
       this._flushed = seq
       err = this._annotate(err)
-      this._afterFlush(seq, err, inWrite)
+      // Destroyed first: a callback that destroys the socket itself must not
+      // take the error's place.
       this.destroy(err)
+      this._afterFlush(seq, err, inWrite)
       return
     }
 
