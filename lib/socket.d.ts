@@ -191,6 +191,10 @@ interface TCPSocket<M extends TCPSocketEvents = TCPSocketEvents>
   readonly connecting: boolean
   /** True while not connected: before, and from `destroy()` on. */
   readonly pending: boolean
+  /** `true` once `'close'` was emitted, as in Node.js. */
+  readonly closed: boolean
+  /** The error that destroyed the socket, or `null`, as in Node.js. */
+  readonly errored: Error | null
   readonly readyState: 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed'
   /** The idle timeout in milliseconds, undefined until `setTimeout()`. */
   readonly timeout: number | undefined

@@ -171,6 +171,8 @@ function sockets() {
   // getters
   expectType<boolean>(plain.connecting)
   expectType<boolean>(plain.pending)
+  expectType<boolean>(plain.closed)
+  expectType<Error | null>(plain.errored)
   expectType<'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed'>(plain.readyState)
   expectType<number | undefined>(plain.timeout)
   expectType<string | undefined>(plain.localAddress)
