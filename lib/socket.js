@@ -1230,8 +1230,12 @@ module.exports = class TCPSocket extends Duplex {
     }
   }
 
+  // Also where a socket ends cleanly, both sides ended: streamx destroys it
+  // then without _predestroy, and an armed idle timer would hold the closed
+  // socket for the rest of its period.
   _destroyHandle(cb) {
     this._stopConnecting()
+    this._stopTimer()
     this._closeHandle()
     this._unwatchSignal()
 

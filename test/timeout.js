@@ -1,5 +1,6 @@
 const test = require('brittle')
 const { tcp, listen, connect, once } = require('./helpers')
+const { fixtureResult } = require('./fixtures/support')
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -187,4 +188,11 @@ test("a server's timeout option is each accepted socket's idle timeout", async (
   await once(accepted, 'timeout')
   t.ok(Date.now() - start >= 90, 'after its idle period')
   t.is(accepted.destroyed, false)
+})
+
+test('a socket that ends cleanly stops its idle timer: it is collected at once, not after the period', async (t) => {
+  const result = await fixtureResult(t, 'idle-timer-gc.js', [100], { flags: ['--expose-gc'] })
+  if (!result) return
+  // The stream machinery may still hold the last socket or two for a job.
+  t.ok(result.live <= 4, `${result.live} of ${result.sockets} closed sockets still reachable`)
 })
