@@ -57,6 +57,8 @@ const PAUSED = 0x40000
 const CONNECT_HOLD = 0x80000
 // read() was called while connecting.
 const READ_ASKED = 0x100000
+// Writes made before the connection are leaving, ahead of 'connect'.
+const OPENING = 0x200000
 
 // A socket's answers to a read (src/read.c): stop reading, read on, or
 // any number in between, the bytes it has room for.
@@ -1443,10 +1445,18 @@ module.exports = class TCPSocket extends Duplex {
       return this.destroy(this._annotate(err))
     }
 
+    // The writes made before the connection leave now, and the stream may
+    // hand them to the kernel at once; their callbacks come after 'connect',
+    // as in Node.js.
     if (this._pendingOpen) {
       const cb = this._pendingOpen
       this._pendingOpen = null
-      cb(null)
+      this._state |= OPENING
+      try {
+        cb(null)
+      } finally {
+        this._state &= ~OPENING
+      }
     }
 
     // Empty writes made before the connection, ahead of any data, are due now.
@@ -1648,7 +1658,8 @@ module.exports = class TCPSocket extends Duplex {
       this._state &= ~STREAM_DRAIN
     }
 
-    this._callWriteCallbacks(flushed, err)
+    if (this._state & OPENING) callWriteCallbacksLater(this, flushed, err)
+    else this._callWriteCallbacks(flushed, err)
 
     if (!err) this._drainIfEmpty()
   }

@@ -680,3 +680,17 @@ test("end() while a write is in flight: every write callback, then end()'s, then
     t.alike(log, ['write 1 ok', 'write 2 ok', 'write 3 ok', 'end ok', 'finish 0'], 'round ' + round)
   }
 })
+
+test("callbacks of writes made before the connection come after 'connect', as in Node.js", async (t) => {
+  const server = await listen(t, {}, (socket) => socket.resume())
+  const socket = connect(t, server.address().port, '127.0.0.1')
+
+  const order = []
+  socket.on('connect', () => order.push('connect'))
+  socket.write('early', (err) => order.push(err ? err.code : 'write'))
+  socket.write('later', (err) => order.push(err ? err.code : 'write'))
+  await once(socket, 'connect')
+  while (order.length < 3) await new Promise((resolve) => setTimeout(resolve, 5))
+
+  t.alike(order, ['connect', 'write', 'write'])
+})
