@@ -43,9 +43,9 @@ let readView = null
 let loneSlab = null
 
 // Counts the addon's calls into JavaScript: a socket with noDelay writes at
-// once only the first time in each (lib/socket.js, _sendNow). Wrapping at 32 bits
-// keeps it a small integer; a socket that meets the same count again after
-// 2^32 calls only has its write corked.
+// once only the first time in each (lib/socket.js, _sendNow). Wrapping at
+// 32 bits keeps it a small integer; a socket that meets the same count again
+// after 2^32 calls only has its write corked.
 const turn = { count: 0 }
 
 function nextTurn() {
